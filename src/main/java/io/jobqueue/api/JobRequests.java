@@ -1,0 +1,76 @@
+package io.jobqueue.api;
+
+import java.util.Map;
+
+import io.jobqueue.job.JobJson;
+import io.jobqueue.redis.JobLists;
+import io.jobqueue.redis.QueueType;
+import org.apache.camel.Exchange;
+
+/** What the HTTP routes ask of the queue, with the checks that turn bad input into a 4xx. */
+public final class JobRequests {
+
+    private static final int MAX_PAGE = 1000;
+
+    private final JobLists lists;
+    private final long maxBodyBytes;
+
+    public JobRequests(JobLists lists, long maxBodyBytes) {
+        this.lists = lists;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /**
+     * Takes the raw body of a POST /jobs: a form-encoded one is refused with 415 (its text is gone by now, parsed as a
+     * form), one over the configured size with 413, before anything reads it as JSON.
+     */
+    public void readBody(Exchange exchange) {
+        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(java.util.Locale.ROOT);
+        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
+            throw new ApiException(415, "send the job's data as JSON with Content-Type: application/json (got "
+                    + contentType + "; curl -d needs -H 'Content-Type: application/json')");
+        }
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        if (body != null && body.length > maxBodyBytes) {
+            throw new ApiException(413, "the body is " + body.length + " bytes; the limit is " + maxBodyBytes
+                    + " (jobqueue.api.max-body-bytes)");
+        }
+        exchange.getMessage().setBody(body);
+    }
+
+    public String stats() {
+        return JobJson.write(lists.stats());
+    }
+
+    public String list(String queueType, String start, String count) {
+        QueueType type = queueType(queueType);
+        long from = parse("start", start, 0, Long.MAX_VALUE, 0);
+        int size = (int) parse("count", count, 1, MAX_PAGE, 100);
+        return JobJson.write(lists.page(type, from, size));
+    }
+
+    public String clear(String queueType) {
+        return JobJson.write(Map.of("removed", lists.clear(queueType(queueType))));
+    }
+
+    private static QueueType queueType(String name) {
+        return QueueType.fromApiName(name).orElseThrow(() -> new ApiException(404,
+                "unknown queue type '" + name + "': use queued, processing, completed or failed"));
+    }
+
+    private static long parse(String name, String value, long min, long max, long otherwise) {
+        if (value == null || value.isEmpty()) {
+            return otherwise;
+        }
+        long number;
+        try {
+            number = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, name + " must be a whole number, got '" + value + "'");
+        }
+        if (number < min || number > max) {
+            throw new ApiException(400, name + " must be between " + min + " and " + max + ", got " + number);
+        }
+        return number;
+    }
+}

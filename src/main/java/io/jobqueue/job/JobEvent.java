@@ -1,0 +1,33 @@
+package io.jobqueue.job;
+
+import java.time.Instant;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * A status change, as published on the {@code job_status} channel: the seed's
+ * {@code {jobId, status, workerId, timestamp, error}}, with {@code attempt} added for retries.
+ * Absent fields are left out ({@code queued} has no {@code workerId}, as in the seed).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({ "jobId", "status", "workerId", "timestamp", "error", "attempt" })
+public record JobEvent(String jobId, String status, String workerId, String timestamp, String error, Integer attempt) {
+
+    /** The event that announces the job's current status. */
+    public static JobEvent of(Job job, Instant now) {
+        String status = job.status();
+        String workerId = Job.QUEUED.equals(status) ? null : job.text("workerId");
+        boolean settled = Job.QUEUED.equals(status) || Job.PROCESSING.equals(status) || Job.COMPLETED.equals(status);
+        String error = settled ? null : job.text("error");
+        return new JobEvent(job.id(), status, workerId, JobJson.timestamp(now), error, null);
+    }
+
+    public JobEvent withAttempt(int attempt) {
+        return new JobEvent(jobId, status, workerId, timestamp, error, attempt);
+    }
+
+    public String json() {
+        return JobJson.write(this);
+    }
+}

@@ -1,0 +1,41 @@
+package io.jobqueue.worker;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.jobqueue.JobQueueSettings;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * The seed's demo processing, for jobs whose task has no route: it takes a random time between the configured
+ * minimum and maximum and fails with the configured probability ("Random processing error").
+ * The result says how long it took.
+ */
+public final class DefaultJobProcessor implements Processor {
+
+    private final JobQueueSettings.Processor settings;
+
+    public DefaultJobProcessor(JobQueueSettings.Processor settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long min = settings.minDurationMs();
+        long max = Math.max(min, settings.maxDurationMs());
+        long duration = min == max ? min : random.nextLong(min, max + 1);
+        if (duration > 0) {
+            Thread.sleep(duration);
+        }
+        if (settings.failureRate() > 0 && random.nextDouble() < settings.failureRate()) {
+            throw new IllegalStateException("Random processing error");
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("processed", true);
+        result.put("durationMs", duration);
+        exchange.getMessage().setBody(result);
+    }
+}

@@ -1,0 +1,37 @@
+package io.jobqueue.worker;
+
+import java.util.Map;
+
+import io.jobqueue.JobQueueSettings;
+import io.jobqueue.redis.JobStore;
+import org.apache.camel.Endpoint;
+import org.apache.camel.support.DefaultComponent;
+
+/**
+ * The {@code jobqueue:} component: {@code from("jobqueue:job_queue")} runs workers that take jobs from the queue,
+ * one exchange per job; {@code to("jobqueue:job_queue")} enqueues the message body as a new job's data, so jobs can
+ * come in from any Camel endpoint.
+ */
+public final class JobQueueComponent extends DefaultComponent {
+
+    private final JobStore store;
+    private final HeldJobs held;
+    private final JobQueueSettings settings;
+
+    public JobQueueComponent(JobStore store, HeldJobs held, JobQueueSettings settings) {
+        this.store = store;
+        this.held = held;
+        this.settings = settings;
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String queueName, Map<String, Object> parameters) throws Exception {
+        if (!queueName.equals(store.keys().queue())) {
+            throw new IllegalArgumentException("jobqueue:" + queueName + ": this process serves the queue '"
+                    + store.keys().queue() + "' (jobqueue.queue-name)");
+        }
+        JobQueueEndpoint endpoint = new JobQueueEndpoint(uri, this, store, held, settings);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+}

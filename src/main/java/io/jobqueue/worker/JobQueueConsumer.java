@@ -1,0 +1,130 @@
+package io.jobqueue.worker;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.jobqueue.JobQueueSettings;
+import io.jobqueue.job.Job;
+import io.jobqueue.redis.JobStore;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workers of one process: {@code concurrency} threads, each looping take -> run one exchange per job. A take is
+ * one atomic move from the queue to processing (BLMOVE when the queue is empty, so an idle worker costs nothing);
+ * when the queue is deep a worker takes several jobs per round trip, as many as it can start within a few
+ * milliseconds (see {@link BatchSize}). On stop, workers take nothing more, finish the job in hand, give back the
+ * jobs they took but did not start, and end.
+ */
+final class JobQueueConsumer extends DefaultConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobQueueConsumer.class);
+
+    private final JobStore store;
+    private final HeldJobs held;
+    private final JobQueueSettings.Worker settings;
+    private final int concurrency;
+    private final Duration pollTimeout;
+    private volatile boolean stopping;
+    private ExecutorService threads;
+
+    JobQueueConsumer(JobQueueEndpoint endpoint, Processor processor, JobStore store, HeldJobs held,
+                     JobQueueSettings.Worker settings, int concurrency) {
+        super(endpoint, processor);
+        this.store = store;
+        this.held = held;
+        this.settings = settings;
+        this.concurrency = concurrency;
+        this.pollTimeout = Duration.ofSeconds(settings.pollTimeoutSeconds());
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        stopping = false;
+        threads = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newFixedThreadPool(this, "worker", concurrency);
+        for (int i = 1; i <= concurrency; i++) {
+            String workerId = WorkerIds.PROCESS_PREFIX + "-" + i;
+            threads.execute(() -> work(workerId));
+        }
+        LOG.info("{} workers taking jobs from '{}' (worker ids {}-1..{})", concurrency, store.keys().queued(),
+                WorkerIds.PROCESS_PREFIX, concurrency);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        stopping = true;
+        if (threads != null) {
+            threads.shutdown();
+            long waitMs = settings.shutdownTimeoutMs() + pollTimeout.toMillis();
+            if (!threads.awaitTermination(waitMs, TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} job(s) still running after {} ms; they stay leased in processing and go back to the "
+                        + "queue when their lease runs out", held.size(), waitMs);
+                threads.shutdownNow();
+            }
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(threads);
+            threads = null;
+        }
+        super.doStop();
+    }
+
+    private void work(String workerId) {
+        BatchSize batchSize = new BatchSize(settings.maxBatch());
+        Backoff backoff = new Backoff(100, 5000);
+        while (!stopping) {
+            List<Job> jobs;
+            try {
+                jobs = store.take(workerId, batchSize.next(), pollTimeout);
+                backoff.reset();
+            } catch (RuntimeException e) {
+                if (!stopping) {
+                    backoff.pause(LOG, workerId + " cannot take jobs", e);
+                }
+                continue;
+            }
+            held.add(jobs);
+            for (int i = 0; i < jobs.size(); i++) {
+                if (stopping) {
+                    giveBack(jobs.subList(i, jobs.size()));
+                    break;
+                }
+                long started = System.nanoTime();
+                run(jobs.get(i));
+                batchSize.record(System.nanoTime() - started);
+            }
+        }
+    }
+
+    private void run(Job job) {
+        Exchange exchange = createExchange(false);
+        exchange.getMessage().setBody(job);
+        try {
+            getProcessor().process(exchange);
+        } catch (Throwable e) {
+            exchange.setException(e);
+        }
+        if (exchange.getException() != null) {
+            getExceptionHandler().handleException("job " + job.id() + " was not finished; it stays leased in "
+                    + "processing and goes back to the queue when its lease runs out", exchange, exchange.getException());
+        }
+        held.remove(job);
+        releaseExchange(exchange, false);
+    }
+
+    private void giveBack(List<Job> unstarted) {
+        try {
+            store.release(unstarted);
+            LOG.info("Gave {} unstarted job(s) back to the queue", unstarted.size());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not give {} unstarted job(s) back to the queue ({}); they go back when their lease runs out",
+                    unstarted.size(), e.toString());
+        }
+        unstarted.forEach(held::remove);
+    }
+}

@@ -1,0 +1,189 @@
+package io.jobqueue.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobqueue.Role;
+import io.jobqueue.job.JobJson;
+import io.jobqueue.testing.EventRecorder;
+import io.jobqueue.testing.RunningApp;
+import io.jobqueue.testing.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/** The HTTP API over real HTTP, against the api role alone (no workers), so jobs stay where the API put them. */
+class HttpApiTest {
+
+    private static RunningApp app;
+    private static Jedis redis;
+
+    @BeforeAll
+    static void start() throws Exception {
+        app = RunningApp.start(Role.API, Map.of(
+                "jobqueue.api.max-body-bytes", "1000",
+                "camel.server.max-body-size", "4000"));
+        redis = TestRedis.plainClient();
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+        redis.close();
+    }
+
+    @BeforeEach
+    void emptyQueues() throws Exception {
+        for (String type : List.of("queued", "processing", "completed", "failed")) {
+            app.delete("/jobs/" + type);
+        }
+    }
+
+    @Test
+    void postingAJobEnqueuesSeedJsonAndAnnouncesIt() throws Exception {
+        try (EventRecorder events = new EventRecorder(app.channel)) {
+            HttpResponse<String> response = app.post("/jobs", "{\"task\":\"process_payment\",\"amount\":100.50,\"tags\":[]}");
+
+            assertEquals(201, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+            JsonNode job = JobJson.read(response.body());
+            assertTrue(job.path("id").asText().matches("job_\\d{13}_[a-z0-9]{9}"), job.toString());
+            assertEquals(List.of("id", "data", "createdAt", "status", "attempts"), fieldNames(job));
+            assertEquals("{\"task\":\"process_payment\",\"amount\":100.50,\"tags\":[]}", job.get("data").toString());
+            assertTrue(job.path("createdAt").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"));
+            assertEquals("queued", job.path("status").asText());
+            assertEquals(0, job.path("attempts").asInt());
+
+            // what another program reads with a plain client is the same seed JSON
+            assertEquals(List.of(response.body()), redis.lrange(app.queue, 0, -1));
+
+            String id = job.path("id").asText();
+            assertTrue(events.await(all -> !all.isEmpty(), Duration.ofSeconds(5)));
+            JsonNode event = events.all().get(0);
+            assertEquals(id, event.path("jobId").asText());
+            assertEquals("queued", event.path("status").asText());
+            assertFalse(event.has("workerId"), "queued has no workerId, as in the seed");
+            assertTrue(event.has("timestamp"));
+        }
+    }
+
+    @Test
+    void badBodiesGetA4xxWithAJsonErrorAndEnqueueNothing() throws Exception {
+        assertError(app.post("/jobs", "{\"task\": "), 400, "invalid JSON");
+        assertError(app.post("/jobs", "[1, 2]"), 400, "must be a JSON object");
+        assertError(app.post("/jobs", "\"text\""), 400, "must be a JSON object");
+        assertError(app.post("/jobs", "42"), 400, "must be a JSON object");
+        assertError(app.post("/jobs", ""), 400, "empty");
+        assertError(app.post("/jobs", "{} trailing"), 400, "invalid JSON");
+        assertError(app.send(HttpRequest.newBuilder(app.uri("/jobs"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}"))), 415, "application/json");
+        assertEquals(0, redis.llen(app.queue));
+    }
+
+    @Test
+    void aBodyOverTheLimitGets413AndEnqueuesNothing() throws Exception {
+        String big = "{\"pad\":\"" + "x".repeat(1200) + "\"}";
+        assertError(app.post("/jobs", big), 413, "limit is 1000");
+        String huge = "{\"pad\":\"" + "x".repeat(5000) + "\"}"; // over camel.server.max-body-size: refused while reading
+        assertError(app.post("/jobs", huge), 413, "too large");
+        assertEquals(0, redis.llen(app.queue));
+    }
+
+    @Test
+    void statsCountEveryList() throws Exception {
+        app.post("/jobs", "{\"n\":1}");
+        app.post("/jobs", "{\"n\":2}");
+        redis.lpush(app.queue + ":failed", "{\"id\":\"x\"}");
+
+        HttpResponse<String> response = app.get("/jobs/stats");
+
+        assertEquals(200, response.statusCode());
+        assertEquals("{\"queued\":2,\"processing\":0,\"completed\":0,\"failed\":1}", response.body());
+    }
+
+    @Test
+    void listingIsNewestFirstAndPaged() throws Exception {
+        for (int n = 1; n <= 5; n++) {
+            app.post("/jobs", "{\"n\":" + n + "}");
+        }
+        assertEquals(List.of(5, 4), numbersIn(app.get("/jobs/queued?start=0&count=2")));
+        assertEquals(List.of(3, 2), numbersIn(app.get("/jobs/queued?start=2&count=2")));
+        assertEquals(List.of(5, 4, 3, 2, 1), numbersIn(app.get("/jobs/queued")));
+        assertEquals(List.of(), numbersIn(app.get("/jobs/completed")));
+
+        assertError(app.get("/jobs/queued?count=1001"), 400, "count must be between 1 and 1000");
+        assertError(app.get("/jobs/queued?count=0"), 400, "count");
+        assertError(app.get("/jobs/queued?start=-1"), 400, "start");
+        assertError(app.get("/jobs/queued?count=ten"), 400, "whole number");
+        assertError(app.get("/jobs/finished"), 404, "unknown queue type 'finished'");
+    }
+
+    @Test
+    void aValueThatIsNotJsonIsListedWithoutBreakingThePage() throws Exception {
+        redis.lpush(app.queue + ":failed", "not json at all");
+        JsonNode page = JobJson.read(app.get("/jobs/failed").body());
+        assertEquals("not json at all", page.get(0).path("raw").asText());
+    }
+
+    @Test
+    void deletingClearsOneListAndSaysHowMany() throws Exception {
+        app.post("/jobs", "{\"n\":1}");
+        app.post("/jobs", "{\"n\":2}");
+
+        HttpResponse<String> response = app.delete("/jobs/queued");
+
+        assertEquals(200, response.statusCode());
+        assertEquals("{\"removed\":2}", response.body());
+        assertEquals(0, redis.llen(app.queue));
+        assertError(app.delete("/jobs/everything"), 404, "unknown queue type");
+    }
+
+    @Test
+    void unknownEndpointsAnswerJson() throws Exception {
+        assertError(app.get("/nowhere"), 404, "no such endpoint: GET /nowhere");
+        assertError(app.send(HttpRequest.newBuilder(app.uri("/jobs/stats")).PUT(HttpRequest.BodyPublishers.ofString("{}"))),
+                404, "no such endpoint: PUT /jobs/stats");
+    }
+
+    @Test
+    void requestHeadersAreNotEchoedBack() throws Exception {
+        HttpResponse<String> response = app.send(HttpRequest.newBuilder(app.uri("/jobs/stats?secret=1")).header("X-Token", "t").GET());
+        assertTrue(response.headers().firstValue("X-Token").isEmpty());
+        assertTrue(response.headers().firstValue("secret").isEmpty());
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String message) {
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+                "content type of " + response.body());
+        JsonNode body = JobJson.read(response.body());
+        assertTrue(body.path("error").asText().contains(message), body.toString());
+        assertNull(body.get("stackTrace"));
+    }
+
+    private static List<Integer> numbersIn(HttpResponse<String> response) {
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode page = JobJson.read(response.body());
+        java.util.List<Integer> numbers = new java.util.ArrayList<>();
+        page.forEach(job -> numbers.add(job.path("data").path("n").asInt()));
+        return numbers;
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
