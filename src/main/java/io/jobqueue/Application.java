@@ -68,7 +68,7 @@ public final class Application {
         if (role.worker) {
             patterns.add(base + "tasks/*.camel.yaml");
         }
-        // a pattern that matches nothing keeps camel-main from falling back to its own default locations
-        return patterns.isEmpty() ? base + "none" : String.join(",", patterns);
+        // the monitor loads no YAML; a pattern that matches nothing keeps camel-main off its default locations
+        return patterns.isEmpty() ? base + "none/*.camel.yaml" : String.join(",", patterns);
     }
 }

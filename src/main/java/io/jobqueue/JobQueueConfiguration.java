@@ -23,7 +23,6 @@ import io.jobqueue.worker.TaskRoutes;
 import io.jobqueue.worker.WorkerRoutes;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.model.errorhandler.DefaultErrorHandlerDefinition;
 import org.apache.camel.spi.Registry;
 import org.springframework.data.redis.serializer.RedisSerializer;
 
@@ -46,8 +45,6 @@ final class JobQueueConfiguration implements CamelConfiguration {
     public void configure(CamelContext camel) throws Exception {
         JobQueueSettings settings = JobQueueSettings.load(camel.getPropertiesComponent());
         Registry registry = camel.getRegistry();
-        // a failing job is recorded in its job (error, failed list, event), not also logged with a stack trace
-        camel.getCamelContextExtension().setErrorHandlerFactory(new DefaultErrorHandlerDefinition().logExhausted(false));
         registry.bind("jobQueueSettings", settings);
 
         RedisUrl url;

@@ -1,0 +1,28 @@
+package io.jobqueue.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class JobRunnerTest {
+
+    @Test
+    void aReplyBecomesJson() {
+        assertEquals("{\"a\":1}", JobRunner.resultOf(Map.of("a", 1)).toString());
+        assertEquals("[1,2]", JobRunner.resultOf(List.of(1, 2)).toString());
+        assertEquals("{\"charged\":12.50}", JobRunner.resultOf("{\"charged\": 12.50}").toString());
+        assertEquals("\"done\"", JobRunner.resultOf("done").toString());
+        assertEquals("\"[not json\"", JobRunner.resultOf("[not json").toString());
+        assertEquals("null", JobRunner.resultOf(null).toString());
+        assertEquals("42", JobRunner.resultOf(42).toString());
+    }
+
+    @Test
+    void anErrorIsItsMessageOrElseItsKind() {
+        assertEquals("boom", JobRunner.describe(new IllegalStateException("boom")));
+        assertEquals("StackOverflowError", JobRunner.describe(new StackOverflowError()));
+    }
+}
