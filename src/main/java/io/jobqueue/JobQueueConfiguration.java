@@ -7,6 +7,7 @@ import io.jobqueue.api.ApiHeaders;
 import io.jobqueue.api.HttpErrorPages;
 import io.jobqueue.api.JobRequests;
 import io.jobqueue.events.JobEvents;
+import io.jobqueue.job.RetryPolicy;
 import io.jobqueue.monitor.MonitorConsole;
 import io.jobqueue.monitor.MonitorRoutes;
 import io.jobqueue.redis.EmbeddedRedis;
@@ -19,6 +20,10 @@ import io.jobqueue.worker.DefaultJobProcessor;
 import io.jobqueue.worker.HeldJobs;
 import io.jobqueue.worker.JobQueueComponent;
 import io.jobqueue.worker.JobRunner;
+import io.jobqueue.worker.LeaseKeeper;
+import io.jobqueue.worker.MaintenanceRoutes;
+import io.jobqueue.worker.Reaper;
+import io.jobqueue.worker.RetryScheduler;
 import io.jobqueue.worker.TaskRoutes;
 import io.jobqueue.worker.WorkerRoutes;
 import org.apache.camel.CamelConfiguration;
@@ -65,16 +70,18 @@ final class JobQueueConfiguration implements CamelConfiguration {
         JobLists lists = new JobLists(redis.template(), keys);
         registry.bind("jobLists", lists);
 
+        RetryPolicy retryPolicy = new RetryPolicy(settings.retry());
+        HeldJobs held = new HeldJobs();
+        JobStore store = null;
         if (role.api || role.worker) {
-            JobStore store = new JobStore(redis.template(), keys, settings.worker().leaseDurationMs(),
-                    2L * settings.redis().timeoutMs());
+            store = new JobStore(redis.template(), keys, retryPolicy, settings.lease().durationMs(),
+                    settings.jobs().maxBytes(), settings.redis().timeoutMs() + 500L);
             camel.addService(store, true, true);
             registry.bind("jobStore", store);
-            HeldJobs held = new HeldJobs();
             camel.addComponent("jobqueue", new JobQueueComponent(store, held, settings));
         }
         if (role.api) {
-            registry.bind("jobRequests", new JobRequests(lists, settings.api().maxBodyBytes()));
+            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes()));
             registry.bind("apiErrors", new ApiErrors());
             registry.bind("apiHeaders", new ApiHeaders());
             camel.addStartupListener(new HttpErrorPages());
@@ -85,8 +92,13 @@ final class JobQueueConfiguration implements CamelConfiguration {
             registry.bind("jobEvents", events);
             TaskRoutes taskRoutes = new TaskRoutes(camel);
             camel.getManagementStrategy().addEventNotifier(taskRoutes);
-            registry.bind("jobRunner", new JobRunner(camel, taskRoutes, new DefaultJobProcessor(settings.processor())));
-            camel.addRoutes(new WorkerRoutes());
+            registry.bind("jobRunner", new JobRunner(camel, taskRoutes, new DefaultJobProcessor(settings.processor()),
+                    settings.jobs().timeoutMs()));
+            registry.bind("leaseKeeper", new LeaseKeeper(store, held));
+            registry.bind("reaper", new Reaper(store, events, settings.lease().maxStalls(), settings.lease().durationMs()));
+            registry.bind("retryScheduler", new RetryScheduler(store));
+            camel.addRoutes(new WorkerRoutes(retryPolicy));
+            camel.addRoutes(new MaintenanceRoutes(settings));
         }
         if (role.monitor) {
             registry.bind("redisListenerContainer", redis.listenerContainer());

@@ -17,6 +17,10 @@ public record JobQueueSettings(
         String eventsChannel,
         Api api,
         Worker worker,
+        Jobs jobs,
+        Retry retry,
+        Lease lease,
+        long schedulerIntervalMs,
         Processor processor) {
 
     /** Where Redis is: a URL, or none, in which case an embedded Redis is started (or reused) on a local port. */
@@ -27,13 +31,34 @@ public record JobQueueSettings(
     }
 
     /**
-     * @param concurrency     jobs one process runs at the same time, each on its own thread and Redis connection
+     * @param concurrency        jobs one process runs at the same time, each on its own thread and Redis connection
      * @param pollTimeoutSeconds how long one blocking take waits for a job before it looks again (the seed's 5 s)
      * @param shutdownTimeoutMs  how long in-flight jobs may run on after a stop is asked for
      * @param maxBatch           the most jobs one worker takes in one round trip when the queue is deep
-     * @param leaseDurationMs    how long a job stays leased to its worker without a renewal
      */
-    public record Worker(int concurrency, int pollTimeoutSeconds, long shutdownTimeoutMs, int maxBatch, long leaseDurationMs) {
+    public record Worker(int concurrency, int pollTimeoutSeconds, long shutdownTimeoutMs, int maxBatch) {
+    }
+
+    /**
+     * @param maxBytes  a value in the queue longer than this is failed unread
+     * @param timeoutMs how long one attempt may run (0: no limit); a job's own {@code timeoutMs} wins
+     */
+    public record Jobs(long maxBytes, long timeoutMs) {
+    }
+
+    /**
+     * A failed attempt is retried while {@code attempts < maxAttempts} (a job's own {@code maxAttempts} wins), after
+     * {@code min(maxDelayMs, baseDelayMs * 2^(attempt-1))}, of which a random half is jitter.
+     */
+    public record Retry(int maxAttempts, long baseDelayMs, long maxDelayMs) {
+    }
+
+    /**
+     * @param durationMs       how long a job stays leased to its worker without a renewal (renewed every third of it)
+     * @param reaperIntervalMs how often each worker process looks for stalled jobs
+     * @param maxStalls        how many stalls a job survives; one more and it fails
+     */
+    public record Lease(long durationMs, long reaperIntervalMs, int maxStalls) {
     }
 
     /** The seed's demo processing: sleep a random time in [min, max], fail with the given probability. */
@@ -42,12 +67,11 @@ public record JobQueueSettings(
 
     public static JobQueueSettings load(PropertiesComponent properties) {
         Reader read = new Reader(properties);
-        Optional<String> url = read.optional("jobqueue.redis.url").filter(value -> !value.isBlank());
         return new JobQueueSettings(
-                new Redis(url,
+                new Redis(read.optional("jobqueue.redis.url").filter(value -> !value.isBlank()),
                         read.integer("jobqueue.redis.embedded-port", 6380),
                         read.text("jobqueue.redis.embedded-dir", "data/redis"),
-                        read.integer("jobqueue.redis.timeout-ms", 2000)),
+                        read.integer("jobqueue.redis.timeout-ms", 1500)),
                 read.text("jobqueue.queue-name", "job_queue"),
                 read.text("jobqueue.events-channel", "job_status"),
                 new Api(read.number("jobqueue.api.max-body-bytes", 1_048_576L)),
@@ -55,8 +79,19 @@ public record JobQueueSettings(
                         read.integer("jobqueue.worker.concurrency", 4),
                         read.integer("jobqueue.worker.poll-timeout-seconds", 5),
                         read.number("jobqueue.worker.shutdown-timeout-ms", 30_000L),
-                        read.integer("jobqueue.worker.max-batch", 50),
-                        read.number("jobqueue.lease.duration-ms", 30_000L)),
+                        read.integer("jobqueue.worker.max-batch", 50)),
+                new Jobs(
+                        read.number("jobqueue.job.max-bytes", 2_097_152L),
+                        read.number("jobqueue.job.timeout-ms", 0L)),
+                new Retry(
+                        read.integer("jobqueue.retry.max-attempts", 3),
+                        read.number("jobqueue.retry.base-delay-ms", 1000L),
+                        read.number("jobqueue.retry.max-delay-ms", 60_000L)),
+                new Lease(
+                        read.number("jobqueue.lease.duration-ms", 30_000L),
+                        read.number("jobqueue.reaper.interval-ms", 5000L),
+                        read.integer("jobqueue.max-stalls", 1)),
+                read.number("jobqueue.scheduler.interval-ms", 250L),
                 new Processor(
                         read.number("jobqueue.processor.min-duration-ms", 1000L),
                         read.number("jobqueue.processor.max-duration-ms", 4000L),

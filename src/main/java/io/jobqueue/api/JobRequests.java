@@ -1,9 +1,14 @@
 package io.jobqueue.api;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.jobqueue.job.JobJson;
+import io.jobqueue.job.Job;
 import io.jobqueue.redis.JobLists;
+import io.jobqueue.redis.JobStore;
 import io.jobqueue.redis.QueueType;
 import org.apache.camel.Exchange;
 
@@ -13,10 +18,12 @@ public final class JobRequests {
     private static final int MAX_PAGE = 1000;
 
     private final JobLists lists;
+    private final JobStore store;
     private final long maxBodyBytes;
 
-    public JobRequests(JobLists lists, long maxBodyBytes) {
+    public JobRequests(JobLists lists, JobStore store, long maxBodyBytes) {
         this.lists = lists;
+        this.store = store;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -53,9 +60,54 @@ public final class JobRequests {
         return JobJson.write(Map.of("removed", lists.clear(queueType(queueType))));
     }
 
+    /** POST /jobs/failed/{id}/retry: that failed job back to the queue, attempts reset. Answers the job as queued. */
+    public String retryFailed(String id) {
+        Job failed = lists.findFailed(id).orElseThrow(() -> new ApiException(404, "no failed job with id '" + id + "'"));
+        if (failed.invalidReason() != null) {
+            throw new ApiException(409, "'" + id + "' is not a job (" + failed.invalidReason()
+                    + "), so it cannot be retried; its text is in its 'raw' field");
+        }
+        List<Job> moved = store.retryFailed(List.of(failed));
+        if (moved.isEmpty()) {
+            throw new ApiException(404, "no failed job with id '" + id + "' (it was just moved or removed)");
+        }
+        return moved.get(0).json();
+    }
+
+    /**
+     * POST /jobs/failed/retry: every failed job back to the queue, a page at a time. Records of values that were not
+     * jobs are left where they are (they would fail again). Answers {@code {"retried": n, "ids": [...], "skipped": k}}.
+     */
+    public String retryAllFailed() {
+        List<String> ids = new ArrayList<>();
+        int skipped = 0;
+        for (int page = 0; page < 100_000; page++) {
+            List<Job> failed = lists.failedPage(skipped, 1000);
+            if (failed.isEmpty()) {
+                break;
+            }
+            List<Job> jobs = new ArrayList<>();
+            for (Job job : failed) {
+                if (job.invalidReason() != null) {
+                    skipped++;
+                } else {
+                    jobs.add(job);
+                }
+            }
+            if (!jobs.isEmpty()) {
+                store.retryFailed(jobs).forEach(job -> ids.add(job.id()));
+            }
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("retried", ids.size());
+        answer.put("ids", ids);
+        answer.put("skipped", skipped);
+        return JobJson.write(answer);
+    }
+
     private static QueueType queueType(String name) {
         return QueueType.fromApiName(name).orElseThrow(() -> new ApiException(404,
-                "unknown queue type '" + name + "': use queued, processing, completed or failed"));
+                "unknown queue type '" + name + "': use " + QueueType.apiNames()));
     }
 
     private static long parse(String name, String value, long min, long max, long otherwise) {

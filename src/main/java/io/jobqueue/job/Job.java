@@ -1,5 +1,6 @@
 package io.jobqueue.job;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
@@ -75,26 +76,40 @@ public final class Job {
     }
 
     /**
-     * A value just taken from the queue, rewritten as 'processing' by {@code workerId}. A value that is not a job
-     * becomes a job-shaped record that keeps the original text ({@code raw}) and says what is wrong ({@code invalid}),
-     * so that it can be failed like any job. Either way {@link #stored()} is the value as taken.
+     * A value just taken from the queue, rewritten as 'processing' by {@code workerId}. A value that is not a job, or
+     * is longer than {@code maxBytes}, becomes an invalid-job record (see {@link #readOrWrap}) so that it can be
+     * failed like any job. Either way {@link #stored()} is the value as taken.
      */
-    public static Job activate(String taken, String workerId, Instant now) {
-        Job job;
-        try {
-            job = parse(taken);
-        } catch (InvalidJobException e) {
-            ObjectNode fields = NODES.objectNode();
-            fields.put("id", "invalid_" + now.toEpochMilli() + "_" + randomSuffix());
-            fields.putNull("data");
-            fields.put("createdAt", JobJson.timestamp(now));
-            fields.put("status", QUEUED);
-            fields.put("attempts", 0);
-            fields.put("invalid", e.getMessage());
-            fields.put("raw", taken);
-            job = new Job(fields, null, taken);
-        }
+    public static Job activate(String taken, String workerId, Instant now, long maxBytes) {
+        long bytes = taken.length() * 3L <= maxBytes ? 0 : taken.getBytes(StandardCharsets.UTF_8).length;
+        Job job = bytes > maxBytes
+                ? invalid(taken, "the job is " + bytes + " bytes, over the limit of " + maxBytes + " (jobqueue.job.max-bytes)", now)
+                : readOrWrap(taken, now);
         return job.with("status", PROCESSING).with("workerId", workerId).with("startedAt", JobJson.timestamp(now));
+    }
+
+    /**
+     * A stored value as a job; a value that is not one becomes a job-shaped record that keeps the original text
+     * ({@code raw}) and says what is wrong ({@code invalid}). Either way {@link #stored()} is the value.
+     */
+    public static Job readOrWrap(String value, Instant now) {
+        try {
+            return parse(value);
+        } catch (InvalidJobException e) {
+            return invalid(value, e.getMessage(), now);
+        }
+    }
+
+    private static Job invalid(String value, String reason, Instant now) {
+        ObjectNode fields = NODES.objectNode();
+        fields.put("id", "invalid_" + now.toEpochMilli() + "_" + randomSuffix());
+        fields.putNull("data");
+        fields.put("createdAt", JobJson.timestamp(now));
+        fields.put("status", QUEUED);
+        fields.put("attempts", 0);
+        fields.put("invalid", reason);
+        fields.put("raw", value);
+        return new Job(fields, null, value);
     }
 
     /** Why this record is not a runnable job (set by {@link #activate} for a value that could not be read), or null. */

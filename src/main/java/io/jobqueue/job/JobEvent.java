@@ -7,7 +7,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
  * A status change, as published on the {@code job_status} channel: the seed's
- * {@code {jobId, status, workerId, timestamp, error}}, with {@code attempt} added for retries.
+ * {@code {jobId, status, workerId, timestamp, error}}, with {@code attempt} added for retries (the number of the
+ * attempt that failed).
  * Absent fields are left out ({@code queued} has no {@code workerId}, as in the seed).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -20,11 +21,8 @@ public record JobEvent(String jobId, String status, String workerId, String time
         String workerId = Job.QUEUED.equals(status) ? null : job.text("workerId");
         boolean settled = Job.QUEUED.equals(status) || Job.PROCESSING.equals(status) || Job.COMPLETED.equals(status);
         String error = settled ? null : job.text("error");
-        return new JobEvent(job.id(), status, workerId, JobJson.timestamp(now), error, null);
-    }
-
-    public JobEvent withAttempt(int attempt) {
-        return new JobEvent(jobId, status, workerId, timestamp, error, attempt);
+        Integer attempt = "retrying".equals(status) ? job.attempts() : null;
+        return new JobEvent(job.id(), status, workerId, JobJson.timestamp(now), error, attempt);
     }
 
     public String json() {

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.QueryTimeoutException;
 
 /**
  * Group commit: callers hand in one item each; a single flusher thread takes everything that has arrived since its
@@ -52,7 +53,7 @@ public final class Batcher<I, R> extends ServiceSupport {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException(name + ": no answer from Redis within " + callTimeoutMs + " ms");
+            throw new QueryTimeoutException(name + ": no answer from Redis within " + callTimeoutMs + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(name + ": interrupted while waiting for Redis");

@@ -1,13 +1,18 @@
 package io.jobqueue.redis;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -17,6 +22,7 @@ import org.springframework.data.redis.core.script.RedisScript;
 public final class JobLists {
 
     private static final RedisScript<Long> CLEAR_QUEUE = LuaScript.returningNumber("clearQueue");
+    private static final int SCAN_PAGE = 1000;
 
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
@@ -26,28 +32,37 @@ public final class JobLists {
         this.keys = keys;
     }
 
-    /** The length of every list, by API name, in one round trip. */
+    /** How many jobs are in each place, by API name, in one round trip. */
     public Map<String, Long> stats() {
         QueueType[] types = QueueType.values();
-        List<Object> lengths = redis.executePipelined((RedisCallback<Object>) connection -> {
+        List<Object> sizes = redis.executePipelined((RedisCallback<Object>) connection -> {
             for (QueueType type : types) {
-                connection.listCommands().lLen(keys.of(type).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                byte[] key = keys.of(type).getBytes(StandardCharsets.UTF_8);
+                if (type == QueueType.DELAYED) {
+                    connection.zSetCommands().zCard(key);
+                } else {
+                    connection.listCommands().lLen(key);
+                }
             }
             return null;
         });
         Map<String, Long> stats = new LinkedHashMap<>();
         for (int i = 0; i < types.length; i++) {
-            stats.put(types[i].apiName(), (Long) lengths.get(i));
+            stats.put(types[i].apiName(), (Long) sizes.get(i));
         }
         return stats;
     }
 
     /**
-     * Jobs of one list, newest first, from {@code start}, at most {@code count}. A value that is not JSON (pushed by
-     * another client) is shown as {@code {"invalid": ..., "raw": ...}} rather than breaking the page.
+     * Jobs of one list from {@code start}, at most {@code count}: newest first, or for delayed jobs, soonest due first.
+     * A value that is not JSON (pushed by another client) is shown as {@code {"invalid": ..., "raw": ...}} rather
+     * than breaking the page.
      */
     public List<JsonNode> page(QueueType type, long start, int count) {
-        List<String> values = redis.opsForList().range(keys.of(type), start, start + count - 1);
+        long end = start + count - 1;
+        Collection<String> values = type == QueueType.DELAYED
+                ? redis.opsForZSet().range(keys.delayed(), start, end)
+                : redis.opsForList().range(keys.of(type), start, end);
         List<JsonNode> jobs = new ArrayList<>(values == null ? 0 : values.size());
         if (values != null) {
             for (String value : values) {
@@ -60,9 +75,41 @@ public final class JobLists {
     /** Removes every job of one list, and answers how many there were. */
     public long clear(QueueType type) {
         List<String> clearKeys = type == QueueType.PROCESSING
-                ? List.of(keys.processing(), keys.leases())
+                ? List.of(keys.processing(), keys.leases(), keys.unleased())
                 : List.of(keys.of(type));
         return redis.execute(CLEAR_QUEUE, clearKeys);
+    }
+
+    /** The failed job with this id, as stored, searched page by page from the newest. */
+    public Optional<Job> findFailed(String id) {
+        String quotedId = JobJson.write(id);
+        for (long start = 0; ; start += SCAN_PAGE) {
+            List<String> page = redis.opsForList().range(keys.failed(), start, start + SCAN_PAGE - 1);
+            if (page == null || page.isEmpty()) {
+                return Optional.empty();
+            }
+            for (String value : page) {
+                if (value.contains(quotedId)) {
+                    Job job = Job.readOrWrap(value, Instant.now());
+                    if (id.equals(job.id())) {
+                        return Optional.of(job);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A page of the failed list, as stored (for retrying them all). */
+    public List<Job> failedPage(long start, int count) {
+        List<String> page = redis.opsForList().range(keys.failed(), start, start + count - 1);
+        List<Job> jobs = new ArrayList<>();
+        if (page != null) {
+            Instant now = Instant.now();
+            for (String value : page) {
+                jobs.add(Job.readOrWrap(value, now));
+            }
+        }
+        return jobs;
     }
 
     private static JsonNode readOrWrap(String value) {

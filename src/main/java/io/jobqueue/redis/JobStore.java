@@ -6,10 +6,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobEvent;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.job.RetryPolicy;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.data.redis.connection.RedisListCommands.Direction;
@@ -18,17 +21,25 @@ import org.springframework.data.redis.core.script.RedisScript;
 
 /**
  * What happens to a job: one method per transition, each one atomic step in Redis (a Lua script in
- * {@code src/main/resources/lua}, or a single command). Lists hold jobs by value, so every script finds the job it
- * moves by its exact stored text ({@link Job#stored()}) and reports whether it was still there.
+ * {@code src/main/resources/lua}, or BLMOVE). Lists hold jobs by value, so every script finds the job it moves by its
+ * exact stored text ({@link Job#stored()}) and says whether it was still there.
  * <pre>
- *   enqueue          (new)      -> queued       enqueue.lua, publishes 'queued'
+ *   enqueue          (new)      -> queued       enqueue.lua (publishes 'queued')
  *   take             queued     -> processing   takeJobs.lua or BLMOVE, then activateJobs.lua (rewrite + lease)
  *   moveToCompleted  processing -> completed    moveToFinished.lua
  *   moveToFailed     processing -> failed       moveToFinished.lua
- *   release          processing -> queued       requeue.lua (a worker gives back jobs it has not started)
+ *   moveToDelayed    processing -> delayed      moveToDelayed.lua    (a retry after a backoff)
+ *   promoteDelayed   delayed    -> queued       promoteDelayed.lua
+ *   release          processing -> queued       requeue.lua          (taken, not started, the worker stops)
+ *   extendLeases     (lease renewal)            extendLeases.lua
+ *   claimStalled     (the reaper takes leases)  claimStalled.lua
+ *   requeueStalled   processing -> queued       requeue.lua          (publishes 'stalled')
+ *   failStalled      processing -> failed       moveToFinished.lua   (stalled too often)
+ *   retryFailed      failed     -> queued       retryFailed.lua      (by hand; publishes 'queued')
  * </pre>
- * Calls that many threads make at once (enqueue, finishing) are group-committed by a {@link Batcher}: one script
- * run serves every call that arrived while the previous run was in flight.
+ * The finishing transitions, which every worker thread calls, and enqueue, which every HTTP request calls, are
+ * group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous run was in
+ * flight. The Jackson work that shapes each job's JSON is done here, outside Redis, so that scripts only move text.
  */
 public final class JobStore extends ServiceSupport {
 
@@ -36,11 +47,18 @@ public final class JobStore extends ServiceSupport {
     private static final RedisScript<List<Object>> TAKE_JOBS = LuaScript.returningList("takeJobs");
     private static final RedisScript<List<Object>> ACTIVATE_JOBS = LuaScript.returningList("activateJobs");
     private static final RedisScript<List<Object>> MOVE_TO_FINISHED = LuaScript.returningList("moveToFinished");
+    private static final RedisScript<List<Object>> MOVE_TO_DELAYED = LuaScript.returningList("moveToDelayed");
+    private static final RedisScript<Long> PROMOTE_DELAYED = LuaScript.returningNumber("promoteDelayed");
     private static final RedisScript<List<Object>> REQUEUE = LuaScript.returningList("requeue");
+    private static final RedisScript<List<Object>> EXTEND_LEASES = LuaScript.returningList("extendLeases");
+    private static final RedisScript<List<Object>> CLAIM_STALLED = LuaScript.returningList("claimStalled");
+    private static final RedisScript<List<Object>> RETRY_FAILED = LuaScript.returningList("retryFailed");
 
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
+    private final RetryPolicy retryPolicy;
     private final long leaseDurationMs;
+    private final long maxJobBytes;
     private final Batcher<Job, Long> enqueuer;
     private final Batcher<Move, Boolean> completer;
     private final Batcher<Move, Boolean> failer;
@@ -49,10 +67,13 @@ public final class JobStore extends ServiceSupport {
     private record Move(String from, String to) {
     }
 
-    public JobStore(StringRedisTemplate redis, RedisKeys keys, long leaseDurationMs, long callTimeoutMs) {
+    public JobStore(StringRedisTemplate redis, RedisKeys keys, RetryPolicy retryPolicy, long leaseDurationMs,
+                    long maxJobBytes, long callTimeoutMs) {
         this.redis = redis;
         this.keys = keys;
+        this.retryPolicy = retryPolicy;
         this.leaseDurationMs = leaseDurationMs;
+        this.maxJobBytes = maxJobBytes;
         this.enqueuer = new Batcher<>("enqueue", 1000, callTimeoutMs, this::runEnqueue);
         this.completer = new Batcher<>("complete", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.completed(), moves));
         this.failer = new Batcher<>("fail", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.failed(), moves));
@@ -71,11 +92,11 @@ public final class JobStore extends ServiceSupport {
     /**
      * queued -> processing, for up to {@code max} jobs: as many as are waiting, in one step, or else the first one to
      * arrive within {@code wait} (BLMOVE). Each is then rewritten in place as 'processing' by {@code workerId} and
-     * leased. A value that is not a job comes back too, as a job marked {@code invalid}, so that it is failed through
-     * the same route as any other job.
+     * leased. A value that is not a job (or is longer than {@code jobqueue.job.max-bytes}) comes back too, as a job
+     * marked {@code invalid}, so that it is failed through the same route as any other job.
      */
     public List<Job> take(String workerId, int max, Duration wait) {
-        List<String> taken = stringsOf(redis.execute(TAKE_JOBS, List.of(keys.queued(), keys.processing()), String.valueOf(max)));
+        List<String> taken = strings(redis.execute(TAKE_JOBS, List.of(keys.queued(), keys.processing()), String.valueOf(max)));
         if (taken.isEmpty()) {
             String one = redis.opsForList().move(keys.queued(), Direction.RIGHT, keys.processing(), Direction.LEFT, wait);
             if (one == null) {
@@ -83,16 +104,12 @@ public final class JobStore extends ServiceSupport {
             }
             taken = List.of(one);
         }
-        return activate(taken, workerId);
-    }
-
-    private List<Job> activate(List<String> taken, String workerId) {
         Instant now = Instant.now();
         List<Job> active = new ArrayList<>(taken.size());
         List<String> args = new ArrayList<>(1 + 2 * taken.size());
         args.add(String.valueOf(now.toEpochMilli() + leaseDurationMs));
         for (String value : taken) {
-            Job job = Job.activate(value, workerId, now);
+            Job job = Job.activate(value, workerId, now, maxJobBytes);
             active.add(job);
             args.add(value);
             args.add(job.json());
@@ -109,14 +126,34 @@ public final class JobStore extends ServiceSupport {
 
     /** processing -> completed, with the attempt's result. Null when the lease was lost (the job is no longer ours). */
     public Job moveToCompleted(Attempt attempt) {
-        Job completed = finish(attempt, Job.COMPLETED).with("result", attempt.result());
+        Job completed = finished(attempt.job(), Job.COMPLETED).with("result", attempt.result()).without("error");
         return completer.call(new Move(attempt.job().stored(), completed.json())) ? completed.asStored() : null;
     }
 
-    /** processing -> failed, with the attempt's error. Null when the lease was lost (the job is no longer ours). */
+    /** processing -> failed, with the attempt's error added to the job's errors. Null when the lease was lost. */
     public Job moveToFailed(Attempt attempt) {
-        Job failed = finish(attempt, Job.FAILED).with("error", attempt.error());
+        Job failed = withError(finished(attempt.job(), Job.FAILED), attempt.error());
         return failer.call(new Move(attempt.job().stored(), failed.json())) ? failed.asStored() : null;
+    }
+
+    /**
+     * processing -> delayed: the attempt failed and will be retried after the backoff. The job waits with status
+     * 'retrying', its error and its {@code retryAt}. Null when the lease was lost.
+     */
+    public Job moveToDelayed(Attempt attempt) {
+        Job job = attempt.job();
+        long dueMs = System.currentTimeMillis() + retryPolicy.delayMs(job.attempts() + 1);
+        Job delayed = withError(finished(job, "retrying"), attempt.error())
+                .with("retryAt", JobJson.timestamp(Instant.ofEpochMilli(dueMs)));
+        List<Object> moved = redis.execute(MOVE_TO_DELAYED, List.of(keys.processing(), keys.leases(), keys.delayed()),
+                job.stored(), delayed.json(), String.valueOf(dueMs));
+        return isOne(moved.get(0)) ? delayed.asStored() : null;
+    }
+
+    /** delayed -> queued, for up to {@code max} jobs that are due. Returns how many moved. */
+    public long promoteDelayed(int max) {
+        return redis.execute(PROMOTE_DELAYED, List.of(keys.delayed(), keys.queued()),
+                String.valueOf(System.currentTimeMillis()), String.valueOf(max));
     }
 
     /**
@@ -124,22 +161,120 @@ public final class JobStore extends ServiceSupport {
      * They go back in their original order, as if never taken.
      */
     public void release(List<Job> jobs) {
-        List<String> args = new ArrayList<>(1 + 3 * jobs.size());
-        args.add(keys.eventsChannel());
-        for (int i = jobs.size() - 1; i >= 0; i--) {
-            Job job = jobs.get(i);
-            args.add(job.stored());
-            args.add(job.with("status", Job.QUEUED).without("workerId", "startedAt").json());
-            args.add("");
+        List<Job> reversed = new ArrayList<>(jobs);
+        Collections.reverse(reversed);
+        List<Requeue> requeues = new ArrayList<>();
+        for (Job job : reversed) {
+            requeues.add(new Requeue(job.stored(), queuedAgain(job).json(), ""));
         }
-        redis.execute(REQUEUE, List.of(keys.processing(), keys.leases(), keys.queued()), args.toArray());
+        runRequeue(requeues);
     }
 
-    private static Job finish(Attempt attempt, String status) {
-        Job job = attempt.job();
+    /** Renews the leases of the given stored values. Returns how many were gone (the job is no longer this worker's). */
+    public int extendLeases(List<String> storedValues) {
+        if (storedValues.isEmpty()) {
+            return 0;
+        }
+        List<String> args = new ArrayList<>(1 + storedValues.size());
+        args.add(String.valueOf(System.currentTimeMillis() + leaseDurationMs));
+        args.addAll(storedValues);
+        int lost = 0;
+        for (Object renewed : redis.execute(EXTEND_LEASES, List.of(keys.leases()), args.toArray())) {
+            lost += isOne(renewed) ? 0 : 1;
+        }
+        return lost;
+    }
+
+    /**
+     * The reaper takes over up to {@code max} stalled jobs (expired lease, or never leased for a lease's length) by
+     * leasing them to itself for {@code holdMs}; it then requeues or fails each one.
+     */
+    public List<String> claimStalled(int max, long holdMs) {
+        long now = System.currentTimeMillis();
+        return strings(redis.execute(CLAIM_STALLED, List.of(keys.processing(), keys.leases(), keys.unleased()),
+                String.valueOf(now), String.valueOf(now + holdMs), String.valueOf(max), String.valueOf(leaseDurationMs)));
+    }
+
+    /**
+     * processing -> queued, at the front of the line, for a claimed stalled job, announced by a 'stalled' event.
+     * A job that was running counts the stall ({@code stalls}); one that was taken but never started is put back
+     * as it was.
+     */
+    public boolean requeueStalled(Job claimed) {
+        boolean started = Job.PROCESSING.equals(claimed.status()) && claimed.invalidReason() == null;
+        String queued = started ? queuedAgain(claimed).with("stalls", claimed.number("stalls", 0) + 1).json() : claimed.stored();
+        String event = new JobEvent(claimed.id(), "stalled", claimed.text("workerId"), JobJson.timestamp(Instant.now()),
+                "its worker stopped renewing the lease", null).json();
+        return runRequeue(List.of(new Requeue(claimed.stored(), queued, event))).get(0);
+    }
+
+    /** processing -> failed, for a claimed job that stalled more often than allowed. A stall is not an attempt. */
+    public Job failStalled(Job claimed, String reason) {
+        Job failed = withError(claimed.with("status", Job.FAILED)
+                .with("finishedAt", JobJson.timestamp(Instant.now())), reason);
+        return failer.call(new Move(claimed.stored(), failed.json())) ? failed.asStored() : null;
+    }
+
+    /**
+     * failed -> queued, by hand, for the given jobs as they are stored in the failed list: back of the line, attempts
+     * reset to 0 (the errors of earlier attempts are kept), announced by 'queued'. Returns the jobs moved.
+     */
+    public List<Job> retryFailed(List<Job> failedJobs) {
+        List<Job> queued = new ArrayList<>(failedJobs.size());
+        List<String> args = new ArrayList<>(1 + 3 * failedJobs.size());
+        args.add(keys.eventsChannel());
+        Instant now = Instant.now();
+        for (Job failed : failedJobs) {
+            Job again = queuedAgain(failed).with("attempts", 0).without("error", "finishedAt", "stalls");
+            queued.add(again);
+            args.add(failed.stored());
+            args.add(again.json());
+            args.add(JobEvent.of(again, now).json());
+        }
+        List<Object> moved = redis.execute(RETRY_FAILED, List.of(keys.failed(), keys.queued()), args.toArray());
+        List<Job> result = new ArrayList<>();
+        for (int i = 0; i < queued.size(); i++) {
+            if (isOne(moved.get(i))) {
+                result.add(queued.get(i).asStored());
+            }
+        }
+        return result;
+    }
+
+    private static Job finished(Job job, String status) {
         return job.with("status", status)
                 .with("attempts", job.attempts() + 1)
                 .with("finishedAt", JobJson.timestamp(Instant.now()));
+    }
+
+    /** The job with {@code error} set and appended to {@code errors}, the history of every failed attempt. */
+    private static Job withError(Job job, String error) {
+        ArrayNode errors = JobJson.MAPPER.createArrayNode();
+        JsonNode earlier = job.field("errors");
+        if (earlier != null && earlier.isArray()) {
+            errors.addAll((ArrayNode) earlier);
+        }
+        errors.addObject().put("attempt", job.attempts()).put("error", error)
+                .put("at", job.text("finishedAt") != null ? job.text("finishedAt") : JobJson.timestamp(Instant.now()));
+        return job.with("error", error).with("errors", errors);
+    }
+
+    private static Job queuedAgain(Job job) {
+        return job.with("status", Job.QUEUED).without("workerId", "startedAt", "retryAt", "result");
+    }
+
+    private record Requeue(String from, String to, String event) {
+    }
+
+    private List<Boolean> runRequeue(List<Requeue> requeues) {
+        List<String> args = new ArrayList<>(1 + 3 * requeues.size());
+        args.add(keys.eventsChannel());
+        for (Requeue requeue : requeues) {
+            args.add(requeue.from());
+            args.add(requeue.to());
+            args.add(requeue.event());
+        }
+        return flags(redis.execute(REQUEUE, List.of(keys.processing(), keys.leases(), keys.queued()), args.toArray()));
     }
 
     private List<Long> runEnqueue(List<Job> jobs) {
@@ -162,19 +297,22 @@ public final class JobStore extends ServiceSupport {
             args[i++] = move.from();
             args[i++] = move.to();
         }
-        List<Object> moved = redis.execute(MOVE_TO_FINISHED, List.of(keys.processing(), keys.leases(), destination), args);
-        List<Boolean> result = new ArrayList<>(moves.size());
-        for (Object flag : moved) {
-            result.add(isOne(flag));
+        return flags(redis.execute(MOVE_TO_FINISHED, List.of(keys.processing(), keys.leases(), destination), args));
+    }
+
+    private static List<Boolean> flags(List<Object> values) {
+        List<Boolean> flags = new ArrayList<>(values.size());
+        for (Object value : values) {
+            flags.add(isOne(value));
         }
-        return result;
+        return flags;
     }
 
     private static boolean isOne(Object flag) {
         return flag instanceof Long number && number == 1L;
     }
 
-    private static List<String> stringsOf(List<Object> values) {
+    private static List<String> strings(List<Object> values) {
         List<String> strings = new ArrayList<>(values.size());
         for (Object value : values) {
             strings.add((String) value);

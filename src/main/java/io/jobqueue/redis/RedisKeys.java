@@ -3,7 +3,7 @@ package io.jobqueue.redis;
 /**
  * Every Redis key and channel name, built from the queue name in one place. With the default name these are the
  * seed's keys: {@code job_queue}, {@code job_queue:processing}, {@code job_queue:completed}, {@code job_queue:failed},
- * and the channel {@code job_status}.
+ * and the channel {@code job_status}; the keys this system adds follow the same pattern.
  */
 public record RedisKeys(String queue, String eventsChannel) {
 
@@ -26,6 +26,11 @@ public record RedisKeys(String queue, String eventsChannel) {
         return queue + ":failed";
     }
 
+    /** Jobs waiting out a retry backoff: a sorted set, scored by the time (epoch ms) they are due back in the queue. */
+    public String delayed() {
+        return queue + ":delayed";
+    }
+
     /**
      * Leases on jobs in processing: a sorted set whose member is the job's exact JSON in the processing list and whose
      * score is the time (epoch ms) the lease runs out unless its worker renews it.
@@ -34,13 +39,19 @@ public record RedisKeys(String queue, String eventsChannel) {
         return queue + ":leases";
     }
 
-    /** The key that holds the jobs of one queue type (the lists the API shows). */
+    /** Values the reaper has seen in processing without a lease, scored by when it first saw them. */
+    public String unleased() {
+        return queue + ":unleased";
+    }
+
+    /** The key that holds the jobs of one queue type (what the API lists). */
     public String of(QueueType type) {
         return switch (type) {
             case QUEUED -> queued();
             case PROCESSING -> processing();
             case COMPLETED -> completed();
             case FAILED -> failed();
+            case DELAYED -> delayed();
         };
     }
 }

@@ -13,10 +13,14 @@ import org.apache.camel.support.DefaultProducer;
 /**
  * Enqueues the message body as a new job's {@code data} (a JSON object: JSON text, a Map or a JsonNode), publishes
  * its 'queued' event, and replies with the job's JSON and its id in the {@code JobId} header.
+ * Per-job options come from headers: {@code JobMaxAttempts} (1-1000) and {@code JobTimeoutMs} (1 or more); they are
+ * stored in the job as {@code maxAttempts} and {@code timeoutMs}, so a job pushed by another client can carry them too.
  */
 public final class JobQueueProducer extends DefaultProducer {
 
     public static final String JOB_ID = "JobId";
+    public static final String MAX_ATTEMPTS = "JobMaxAttempts";
+    public static final String TIMEOUT_MS = "JobTimeoutMs";
 
     private final JobStore store;
 
@@ -29,10 +33,30 @@ public final class JobQueueProducer extends DefaultProducer {
     public void process(Exchange exchange) {
         Message message = exchange.getMessage();
         JsonNode data = JobData.of(message.getBody());
-        Job job = store.enqueue(Job.create(data, Instant.now()));
+        Job job = Job.create(data, Instant.now());
+        job = withOption(job, "maxAttempts", message.getHeader(MAX_ATTEMPTS, String.class), 1000);
+        job = withOption(job, "timeoutMs", message.getHeader(TIMEOUT_MS, String.class), Long.MAX_VALUE);
+        job = store.enqueue(job);
         message.setBody(job.json());
         message.setHeader(JOB_ID, job.id());
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+    }
+
+    private static Job withOption(Job job, String name, String value, long max) {
+        if (value == null || value.isBlank()) {
+            return job;
+        }
+        long number;
+        try {
+            number = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            number = 0;
+        }
+        if (number < 1 || number > max) {
+            throw new IllegalArgumentException(name + " must be a whole number from 1" + (max < Long.MAX_VALUE ? " to " + max : "")
+                    + ", got '" + value + "'");
+        }
+        return job.with(name, number);
     }
 
     /** A job's data from a message body; it must be a JSON object, as in the seed. */

@@ -2,6 +2,11 @@ package io.jobqueue.worker;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -9,10 +14,12 @@ import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
 import org.apache.camel.CamelContext;
+import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.support.DefaultExchange;
 
 /**
@@ -21,6 +28,10 @@ import org.apache.camel.support.DefaultExchange;
  * object) and the headers {@code JobId}, {@code JobAttempt} and {@code JobWorkerId}; its reply becomes the job's
  * {@code result}. Anything it throws, {@link Error}s included, becomes the attempt's error: a job never takes its
  * worker down with it.
+ * <p>
+ * With a timeout (the job's {@code timeoutMs}, else {@code jobqueue.job.timeout-ms}), the logic runs on a thread of
+ * its own and the worker waits at most that long; an attempt that runs over is interrupted and fails with a timeout
+ * error, and the worker moves on. Without one, the logic runs on the worker's thread (no handoff).
  */
 public final class JobRunner {
 
@@ -31,12 +42,15 @@ public final class JobRunner {
     private final CamelContext camel;
     private final TaskRoutes taskRoutes;
     private final Processor defaultProcessor;
+    private final long defaultTimeoutMs;
     private final ProducerTemplate producer;
+    private volatile ExecutorService timedAttempts;
 
-    public JobRunner(CamelContext camel, TaskRoutes taskRoutes, Processor defaultProcessor) {
+    public JobRunner(CamelContext camel, TaskRoutes taskRoutes, Processor defaultProcessor, long defaultTimeoutMs) {
         this.camel = camel;
         this.taskRoutes = taskRoutes;
         this.defaultProcessor = defaultProcessor;
+        this.defaultTimeoutMs = defaultTimeoutMs;
         this.producer = camel.createProducerTemplate();
     }
 
@@ -49,6 +63,16 @@ public final class JobRunner {
         task.getMessage().setHeader(JOB_ID, job.id());
         task.getMessage().setHeader(JOB_ATTEMPT, job.attempts() + 1);
         task.getMessage().setHeader(JOB_WORKER_ID, job.text("workerId"));
+        long timeoutMs = job.number("timeoutMs", defaultTimeoutMs);
+        Throwable error = timeoutMs > 0 ? runWithin(job, task, timeoutMs) : runHere(job, task);
+        if (error != null) {
+            return Attempt.failed(job, describe(error));
+        }
+        return Attempt.succeeded(job, resultOf(task.getMessage().getBody()));
+    }
+
+    /** Runs the logic on this thread; returns what it threw, or null. */
+    private Throwable runHere(Job job, Exchange task) {
         try {
             Optional<Endpoint> route = taskRoutes.find(job.task());
             if (route.isPresent()) {
@@ -59,14 +83,42 @@ public final class JobRunner {
         } catch (Throwable e) {
             task.setException(e);
         }
-        Throwable error = task.getException();
-        if (error != null) {
-            return Attempt.failed(job, describe(error));
+        return task.getException();
+    }
+
+    private Throwable runWithin(Job job, Exchange task, long timeoutMs) {
+        Future<Throwable> attempt = timedAttempts().submit(() -> runHere(job, task));
+        try {
+            return attempt.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            attempt.cancel(true);
+            return new TimeoutException("timeout: the attempt ran longer than " + timeoutMs + " ms");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException e) {
+            attempt.cancel(true);
+            Thread.currentThread().interrupt();
+            return e;
         }
-        return Attempt.succeeded(job, resultOf(task.getMessage().getBody()));
+    }
+
+    // attempts that overran keep their thread until they notice the interrupt, so the pool is unbounded
+    private ExecutorService timedAttempts() {
+        if (timedAttempts == null) {
+            synchronized (this) {
+                if (timedAttempts == null) {
+                    timedAttempts = camel.getExecutorServiceManager().newCachedThreadPool(this, "job-attempt");
+                }
+            }
+        }
+        return timedAttempts;
     }
 
     static String describe(Throwable error) {
+        // Camel wraps what a route throws when it is not an Exception (an Error, say); the cause is what happened
+        while ((error instanceof CamelExecutionException || error instanceof RuntimeCamelException) && error.getCause() != null) {
+            error = error.getCause();
+        }
         String message = error.getMessage();
         return message == null || message.isBlank() ? error.getClass().getSimpleName() : message;
     }

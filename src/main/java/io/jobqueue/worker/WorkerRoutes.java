@@ -3,35 +3,54 @@ package io.jobqueue.worker;
 import java.util.function.Predicate;
 
 import io.jobqueue.job.Attempt;
+import io.jobqueue.job.RetryPolicy;
+import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.util.concurrent.SynchronousExecutorService;
+import org.springframework.dao.DataAccessException;
 
 /**
  * What flows where for a job taken by a worker:
  * <pre>
  *   jobqueue:job_queue     take: queued -> processing (one exchange per job, body: the Job)
  *     wireTap -> event     'processing'
- *     jobRunner            run the task route, or the default processor (body: the Attempt)
+ *     jobRunner            run the task route or the default processor, within the job's timeout (body: Attempt)
  *     choice
  *       succeeded          jobStore.moveToCompleted   processing -> completed
+ *       retry is due       jobStore.moveToDelayed     processing -> delayed (back in the queue after a backoff)
  *       otherwise          jobStore.moveToFailed      processing -> failed
- *     wireTap -> event     'completed' | 'failed'
+ *     wireTap -> event     'completed' | 'retrying' | 'failed'
  * </pre>
  * Events go out after the transition they announce: the lists are the truth, events are notifications. The wireTap
  * runs in the worker's own thread (a synchronous executor) so that a job's events keep their order.
+ * <p>
+ * When Redis cannot be reached, the transition is retried with backoff (up to 5 s apart) until it can, while the
+ * worker keeps the job and its lease; on shutdown the retrying stops and the lease returns the job to the queue.
  */
 public final class WorkerRoutes extends RouteBuilder {
 
     public static final String JOB_EVENTS = "direct:job-event";
 
+    private final RetryPolicy retryPolicy;
+
+    public WorkerRoutes(RetryPolicy retryPolicy) {
+        this.retryPolicy = retryPolicy;
+    }
+
     @Override
     public void configure() {
+        onException(DataAccessException.class)
+                .retryWhile(exchange -> !exchange.getContext().isStopping())
+                .redeliveryDelay(100).useExponentialBackOff().backOffMultiplier(2).maximumRedeliveryDelay(5000)
+                .retryAttemptedLogLevel(LoggingLevel.DEBUG);
+
         from("jobqueue:{{jobqueue.queue-name}}")
                 .routeId("worker")
                 .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end()
                 .bean("jobRunner", "run")
                 .choice()
                     .when(attempt(Attempt::succeeded)).bean("jobStore", "moveToCompleted")
+                    .when(attempt(retryPolicy::shouldRetry)).bean("jobStore", "moveToDelayed")
                     .otherwise().bean("jobStore", "moveToFailed")
                 .end()
                 .filter(body().isNotNull()) // null: the lease was lost and another worker owns the job now

@@ -45,7 +45,7 @@ class HttpApiTest {
 
     @BeforeEach
     void emptyQueues() throws Exception {
-        for (String type : List.of("queued", "processing", "completed", "failed")) {
+        for (String type : List.of("queued", "processing", "completed", "failed", "delayed")) {
             app.delete("/jobs/" + type);
         }
     }
@@ -110,7 +110,7 @@ class HttpApiTest {
         HttpResponse<String> response = app.get("/jobs/stats");
 
         assertEquals(200, response.statusCode());
-        assertEquals("{\"queued\":2,\"processing\":0,\"completed\":0,\"failed\":1}", response.body());
+        assertEquals("{\"queued\":2,\"processing\":0,\"completed\":0,\"failed\":1,\"delayed\":0}", response.body());
     }
 
     @Test

@@ -28,7 +28,7 @@ class JobTest {
         String text = "{\"id\":\"j1\",\"data\":{\"price\":1.10,\"big\":12345678901234567890,\"tiny\":1e-7,\"list\":[],\"obj\":{}},"
                 + "\"createdAt\":\"x\",\"status\":\"queued\",\"attempts\":0,\"origin\":\"other-client\"}";
 
-        Job active = Job.activate(text, "h-1-1", NOW);
+        Job active = Job.activate(text, "h-1-1", NOW, 1_000_000);
 
         assertEquals(text, active.stored());
         assertEquals("{\"id\":\"j1\",\"data\":{\"price\":1.10,\"big\":12345678901234567890,\"tiny\":1E-7,\"list\":[],\"obj\":{}},"
@@ -38,13 +38,21 @@ class JobTest {
 
     @Test
     void aValueThatIsNotAJobBecomesARecordThatKeepsItsText() {
-        Job invalid = Job.activate("{\"no\":\"id\"}", "h-1-1", NOW);
+        Job invalid = Job.activate("{\"no\":\"id\"}", "h-1-1", NOW, 1_000_000);
 
         assertEquals("{\"no\":\"id\"}", invalid.stored());
         assertEquals("{\"no\":\"id\"}", invalid.text("raw"));
         assertEquals("not a job: it has no \"id\" string", invalid.invalidReason());
         assertEquals("processing", invalid.status());
         assertTrue(invalid.id().startsWith("invalid_"));
+    }
+
+    @Test
+    void aValueOverTheSizeLimitIsNotReadAtAll() {
+        Job tooBig = Job.activate("{\"id\":\"big\",\"data\":\"" + "é".repeat(600) + "\"}", "h-1-1", NOW, 1000);
+
+        assertTrue(tooBig.invalidReason().startsWith("the job is 1222 bytes, over the limit of 1000"), tooBig.invalidReason());
+        assertTrue(tooBig.id().startsWith("invalid_"));
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.jobqueue.Application;
 import io.jobqueue.Role;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
+import org.apache.camel.support.PluginHelper;
 
 /**
  * The application started in this JVM, as {@code java -jar} would start it, on a free HTTP port, against the test
@@ -48,6 +49,7 @@ public final class RunningApp implements AutoCloseable {
         overrides.put("jobqueue.processor.max-duration-ms", "10");
         overrides.put("jobqueue.processor.failure-rate", "0");
         overrides.put("jobqueue.worker.poll-timeout-seconds", "1");
+        overrides.put("camel.main.shutdown-timeout", "10");
         overrides.putAll(settings);
         Main main = Application.create(role, overrides);
         main.start();
@@ -56,6 +58,12 @@ public final class RunningApp implements AutoCloseable {
 
     public CamelContext camel() {
         return main.getCamelContext();
+    }
+
+    /** Loads the test-only task routes of {@code src/test/resources/tasks/test-tasks.camel.yaml}. */
+    public void addTestTaskRoutes() throws Exception {
+        PluginHelper.getRoutesLoader(camel()).loadRoutes(
+                PluginHelper.getResourceLoader(camel()).resolveResource("classpath:tasks/test-tasks.camel.yaml"));
     }
 
     public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {

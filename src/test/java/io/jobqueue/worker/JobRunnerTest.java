@@ -24,5 +24,7 @@ class JobRunnerTest {
     void anErrorIsItsMessageOrElseItsKind() {
         assertEquals("boom", JobRunner.describe(new IllegalStateException("boom")));
         assertEquals("StackOverflowError", JobRunner.describe(new StackOverflowError()));
+        assertEquals("StackOverflowError", JobRunner.describe(
+                new org.apache.camel.CamelExecutionException("Exception occurred during execution", null, new StackOverflowError())));
     }
 }

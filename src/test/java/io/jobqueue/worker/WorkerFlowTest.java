@@ -36,7 +36,7 @@ class WorkerFlowTest {
 
     @Test
     void everyPostedJobEndsCompletedOrFailedAfterQueuedAndProcessingEvents() throws Exception {
-        app = RunningApp.start(Role.ALL, Map.of("jobqueue.processor.failure-rate", "0.3"));
+        app = RunningApp.start(Role.ALL, Map.of("jobqueue.processor.failure-rate", "0.3", "jobqueue.retry.max-attempts", "1"));
         try (EventRecorder events = new EventRecorder(app.channel)) {
             List<String> ids = new ArrayList<>();
             for (int n = 0; n < 30; n++) {

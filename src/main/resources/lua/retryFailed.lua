@@ -1,0 +1,23 @@
+--[[
+  retryFailed: failed -> queued, by hand (POST /jobs/failed/{id}/retry, POST /jobs/failed/retry).
+
+  KEYS[1]  failed list (job_queue:failed)
+  KEYS[2]  queue list (job_queue)
+  ARGV[1]  events channel (job_status)
+  ARGV[3k-1], ARGV[3k], ARGV[3k+1]  for each job: its JSON in failed, its JSON as queued again, its 'queued' event
+
+  The job goes to the back of the line, like a new one.
+  Events: 'queued' for each job moved, in the same step (as enqueue does).
+  Returns: for each job, 1 if it was moved, 0 if it was no longer in failed.
+]]
+local result = {}
+for i = 2, #ARGV, 3 do
+  local moved = 0
+  if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
+    redis.call('LPUSH', KEYS[2], ARGV[i + 1])
+    redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
+    moved = 1
+  end
+  result[#result + 1] = moved
+end
+return result
