@@ -8,6 +8,7 @@ import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * Turns an exception in an API route into an HTTP answer with a JSON body {@code {"error": "..."}}: the client's
@@ -47,7 +48,8 @@ public final class ApiErrors {
 
     static boolean isRedisUnavailable(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof DataAccessException || cause instanceof java.util.concurrent.TimeoutException) {
+            // a pipelined call lets Jedis's own exception through untranslated
+            if (cause instanceof DataAccessException || cause instanceof JedisConnectionException) {
                 return true;
             }
         }

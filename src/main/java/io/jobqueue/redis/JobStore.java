@@ -25,7 +25,8 @@ import org.springframework.data.redis.core.script.RedisScript;
  * exact stored text ({@link Job#stored()}) and says whether it was still there.
  * <pre>
  *   enqueue          (new)      -> queued       enqueue.lua (publishes 'queued')
- *   take             queued     -> processing   takeJobs.lua or BLMOVE, then activateJobs.lua (rewrite + lease)
+ *   moveToProcessing queued     -> processing   takeJobs.lua, or BLMOVE when the queue is empty
+ *   activate         (rewrite as 'processing' and lease, in place)   activateJobs.lua
  *   moveToCompleted  processing -> completed    moveToFinished.lua
  *   moveToFailed     processing -> failed       moveToFinished.lua
  *   moveToDelayed    processing -> delayed      moveToDelayed.lua    (a retry after a backoff)
@@ -91,19 +92,24 @@ public final class JobStore extends ServiceSupport {
 
     /**
      * queued -> processing, for up to {@code max} jobs: as many as are waiting, in one step, or else the first one to
-     * arrive within {@code wait} (BLMOVE). Each is then rewritten in place as 'processing' by {@code workerId} and
-     * leased. A value that is not a job (or is longer than {@code jobqueue.job.max-bytes}) comes back too, as a job
-     * marked {@code invalid}, so that it is failed through the same route as any other job.
+     * arrive within {@code wait} (BLMOVE). The values are moved as they are; {@link #activate} rewrites them next.
      */
-    public List<Job> take(String workerId, int max, Duration wait) {
+    public List<String> moveToProcessing(int max, Duration wait) {
         List<String> taken = strings(redis.execute(TAKE_JOBS, List.of(keys.queued(), keys.processing()), String.valueOf(max)));
-        if (taken.isEmpty()) {
-            String one = redis.opsForList().move(keys.queued(), Direction.RIGHT, keys.processing(), Direction.LEFT, wait);
-            if (one == null) {
-                return List.of();
-            }
-            taken = List.of(one);
+        if (!taken.isEmpty()) {
+            return taken;
         }
+        String one = redis.opsForList().move(keys.queued(), Direction.RIGHT, keys.processing(), Direction.LEFT, wait);
+        return one == null ? List.of() : List.of(one);
+    }
+
+    /**
+     * Rewrites values just moved to processing as 'processing' by {@code workerId}, in place, and leases them. A
+     * value that is not a job (or is longer than {@code jobqueue.job.max-bytes}) comes back too, as a job marked
+     * {@code invalid}, so that it is failed through the same route as any other job. A value no longer in processing
+     * (the reaper gave it back meanwhile) is left out. Safe to call again with the same values after a failure.
+     */
+    public List<Job> activate(List<String> taken, String workerId) {
         Instant now = Instant.now();
         List<Job> active = new ArrayList<>(taken.size());
         List<String> args = new ArrayList<>(1 + 2 * taken.size());

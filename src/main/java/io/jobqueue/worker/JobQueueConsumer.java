@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The workers of one process: {@code concurrency} threads, each looping take -> run one exchange per job. A take is
- * one atomic move from the queue to processing (BLMOVE when the queue is empty, so an idle worker costs nothing);
+ * one atomic move from the queue to processing (BLMOVE when the queue is empty, so an idle worker costs nothing),
+ * then a second step that rewrites the jobs in place as 'processing' and leases them;
  * when the queue is deep a worker takes several jobs per round trip, as many as it can start within a few
  * milliseconds (see {@link BatchSize}). On stop, workers take nothing more, finish the job in hand, give back the
  * jobs they took but did not start, and end.
@@ -78,9 +79,9 @@ final class JobQueueConsumer extends DefaultConsumer {
         BatchSize batchSize = new BatchSize(settings.maxBatch());
         Backoff backoff = new Backoff(100, 5000);
         while (!stopping) {
-            List<Job> jobs;
+            List<String> taken;
             try {
-                jobs = store.take(workerId, batchSize.next(), pollTimeout);
+                taken = store.moveToProcessing(batchSize.next(), pollTimeout);
                 backoff.reset();
             } catch (RuntimeException e) {
                 if (!stopping) {
@@ -88,6 +89,7 @@ final class JobQueueConsumer extends DefaultConsumer {
                 }
                 continue;
             }
+            List<Job> jobs = taken.isEmpty() ? List.of() : activate(taken, workerId, backoff);
             held.add(jobs);
             for (int i = 0; i < jobs.size(); i++) {
                 if (stopping) {
@@ -97,6 +99,25 @@ final class JobQueueConsumer extends DefaultConsumer {
                 long started = System.nanoTime();
                 run(jobs.get(i));
                 batchSize.record(System.nanoTime() - started);
+            }
+        }
+    }
+
+    /**
+     * Leases what was just taken, trying again while Redis is unreachable: the values are in processing, unleased,
+     * and only this worker knows it. If it must stop first, the reaper finds them after a lease's length.
+     */
+    private List<Job> activate(List<String> taken, String workerId, Backoff backoff) {
+        while (true) {
+            try {
+                List<Job> jobs = store.activate(taken, workerId);
+                backoff.reset();
+                return jobs;
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    return List.of();
+                }
+                backoff.pause(LOG, workerId + " cannot lease the jobs it took", e);
             }
         }
     }

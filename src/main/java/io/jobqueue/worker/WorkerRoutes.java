@@ -8,6 +8,7 @@ import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.util.concurrent.SynchronousExecutorService;
 import org.springframework.dao.DataAccessException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * What flows where for a job taken by a worker:
@@ -39,7 +40,7 @@ public final class WorkerRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        onException(DataAccessException.class)
+        onException(DataAccessException.class, JedisConnectionException.class)
                 .retryWhile(exchange -> !exchange.getContext().isStopping())
                 .redeliveryDelay(100).useExponentialBackOff().backOffMultiplier(2).maximumRedeliveryDelay(5000)
                 .retryAttemptedLogLevel(LoggingLevel.DEBUG);
