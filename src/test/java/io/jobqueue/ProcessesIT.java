@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.JobJson;
 import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.JarProcess;
+import io.jobqueue.testing.PrivateRedis;
 import io.jobqueue.testing.TestRedis;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +106,28 @@ class ProcessesIT {
                     String.join("\n", lines));
             assertTrue(lines.stream().anyMatch(line -> line.contains("failed      job_1  worker=h-1-1")), String.join("\n", lines));
             assertExitAfterSigterm(monitor.terminate(Duration.ofSeconds(20)));
+        }
+    }
+
+    @Test
+    void theMonitorResubscribesByItselfAfterRedisComesBack() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis(work.resolve("redis"));
+             JarProcess monitor = JarProcess.start(work.resolve("monitor"), "monitor", settings, Map.of("REDIS_URL", redis.url()))) {
+            assertTrue(monitor.awaitOutput("stats", Duration.ofSeconds(60)), monitor.stderr());
+            redis.stop();
+            Thread.sleep(3000);
+            redis.start();
+
+            try (Jedis client = redis.client()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!monitor.stdout().contains("job_after_outage") && System.nanoTime() < deadline) {
+                    client.publish(queue + ":status", "{\"jobId\":\"job_after_outage\",\"status\":\"queued\","
+                            + "\"timestamp\":\"2024-01-01T10:00:00.000Z\"}");
+                    Thread.sleep(500);
+                }
+            }
+            assertTrue(monitor.stdout().contains("queued      job_after_outage"), monitor.stdout() + monitor.stderr());
+            assertTrue(monitor.isAlive());
         }
     }
 
