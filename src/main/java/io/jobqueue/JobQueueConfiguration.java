@@ -92,12 +92,12 @@ final class JobQueueConfiguration implements CamelConfiguration {
             registry.bind("jobEvents", events);
             TaskRoutes taskRoutes = new TaskRoutes(camel);
             camel.getManagementStrategy().addEventNotifier(taskRoutes);
-            registry.bind("jobRunner", new JobRunner(camel, taskRoutes, new DefaultJobProcessor(settings.processor()),
-                    settings.jobs().timeoutMs()));
+            JobRunner runner = new JobRunner(camel, taskRoutes, new DefaultJobProcessor(settings.processor()),
+                    settings.jobs().timeoutMs());
             registry.bind("leaseKeeper", new LeaseKeeper(store, held));
             registry.bind("reaper", new Reaper(store, events, settings.lease().maxStalls(), settings.lease().durationMs()));
             registry.bind("retryScheduler", new RetryScheduler(store));
-            camel.addRoutes(new WorkerRoutes(retryPolicy));
+            camel.addRoutes(new WorkerRoutes(runner, store, events, retryPolicy));
             camel.addRoutes(new MaintenanceRoutes(settings));
         }
         if (role.monitor) {

@@ -85,7 +85,7 @@ public final class Job {
         Job job = bytes > maxBytes
                 ? invalid(taken, "the job is " + bytes + " bytes, over the limit of " + maxBytes + " (jobqueue.job.max-bytes)", now)
                 : readOrWrap(taken, now);
-        return job.with("status", PROCESSING).with("workerId", workerId).with("startedAt", JobJson.timestamp(now));
+        return job.edit().set("status", PROCESSING).set("workerId", workerId).set("startedAt", JobJson.timestamp(now)).done();
     }
 
     /**
@@ -159,23 +159,53 @@ public final class Job {
     }
 
     public Job with(String field, String value) {
-        return with(field, value == null ? NODES.nullNode() : NODES.textNode(value));
+        return edit().set(field, value).done();
     }
 
     public Job with(String field, long value) {
-        return with(field, NODES.numberNode(value));
+        return edit().set(field, value).done();
     }
 
-    public Job with(String field, JsonNode value) {
-        ObjectNode copy = shallowCopy();
-        copy.set(field, value == null ? NODES.nullNode() : value);
-        return new Job(copy, null, stored);
+    /** Several changes at once, made on one copy of the job. */
+    public Edit edit() {
+        return new Edit(this);
     }
 
-    public Job without(String... names) {
-        ObjectNode copy = shallowCopy();
-        copy.remove(java.util.List.of(names));
-        return new Job(copy, null, stored);
+    /** Changes to a copy of a job; {@link #done()} gives the changed job, which keeps the original's {@link #stored()}. */
+    public static final class Edit {
+        private final ObjectNode copy;
+        private final String stored;
+
+        private Edit(Job job) {
+            this.copy = job.shallowCopy();
+            this.stored = job.stored;
+        }
+
+        public Edit set(String field, String value) {
+            copy.set(field, value == null ? NODES.nullNode() : NODES.textNode(value));
+            return this;
+        }
+
+        public Edit set(String field, long value) {
+            copy.set(field, NODES.numberNode(value));
+            return this;
+        }
+
+        public Edit set(String field, JsonNode value) {
+            copy.set(field, value == null ? NODES.nullNode() : value);
+            return this;
+        }
+
+        public Edit remove(String... fields) {
+            for (String field : fields) {
+                copy.remove(field);
+            }
+            return this;
+        }
+
+        public Job done() {
+            return new Job(copy, null, stored);
+        }
     }
 
     /**

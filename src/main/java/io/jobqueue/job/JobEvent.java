@@ -4,6 +4,7 @@ import java.time.Instant;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 /**
  * A status change, as published on the {@code job_status} channel: the seed's
@@ -25,7 +26,29 @@ public record JobEvent(String jobId, String status, String workerId, String time
         return new JobEvent(job.id(), status, workerId, JobJson.timestamp(now), error, attempt);
     }
 
+    /** The event's JSON, written by hand: one is written per status change, and a general serializer costs more. */
     public String json() {
-        return JobJson.write(this);
+        StringBuilder json = new StringBuilder(160).append('{');
+        field(json, "jobId", jobId, false);
+        field(json, "status", status, true);
+        field(json, "workerId", workerId, true);
+        field(json, "timestamp", timestamp, true);
+        field(json, "error", error, true);
+        if (attempt != null) {
+            json.append(",\"attempt\":").append(attempt.intValue());
+        }
+        return json.append('}').toString();
+    }
+
+    private static void field(StringBuilder json, String name, String value, boolean comma) {
+        if (value == null) {
+            return;
+        }
+        if (comma) {
+            json.append(',');
+        }
+        json.append('"').append(name).append("\":\"");
+        JsonStringEncoder.getInstance().quoteAsString(value, json);
+        json.append('"');
     }
 }

@@ -24,15 +24,34 @@ public final class JobJson {
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
-    private static final DateTimeFormatter ISO_MILLIS =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter ISO_SECONDS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+
+    /** The last second formatted, shared by all threads: formatting a date costs more than a Redis command. */
+    private static volatile FormattedSecond lastSecond = new FormattedSecond(Long.MIN_VALUE, "");
+
+    private record FormattedSecond(long epochSecond, String text) {
+    }
 
     private JobJson() {
     }
 
-    /** The seed's timestamp format: ISO-8601 in UTC, always with milliseconds. */
+    /** The seed's timestamp format: ISO-8601 in UTC, always with milliseconds ({@code 2024-01-01T10:00:00.000Z}). */
     public static String timestamp(Instant instant) {
-        return ISO_MILLIS.format(instant);
+        return timestamp(instant.toEpochMilli());
+    }
+
+    public static String timestamp(long epochMillis) {
+        long second = Math.floorDiv(epochMillis, 1000L);
+        int millis = (int) Math.floorMod(epochMillis, 1000L);
+        FormattedSecond formatted = lastSecond;
+        if (formatted.epochSecond() != second) {
+            formatted = new FormattedSecond(second, ISO_SECONDS.format(Instant.ofEpochSecond(second)));
+            lastSecond = formatted;
+        }
+        return new StringBuilder(formatted.text().length() + 4).append(formatted.text())
+                .append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10))
+                .append('Z').toString();
     }
 
     public static String write(Object value) {

@@ -132,13 +132,13 @@ public final class JobStore extends ServiceSupport {
 
     /** processing -> completed, with the attempt's result. Null when the lease was lost (the job is no longer ours). */
     public Job moveToCompleted(Attempt attempt) {
-        Job completed = finished(attempt.job(), Job.COMPLETED).with("result", attempt.result()).without("error");
+        Job completed = finished(attempt.job(), Job.COMPLETED).set("result", attempt.result()).remove("error").done();
         return completer.call(new Move(attempt.job().stored(), completed.json())) ? completed.asStored() : null;
     }
 
     /** processing -> failed, with the attempt's error added to the job's errors. Null when the lease was lost. */
     public Job moveToFailed(Attempt attempt) {
-        Job failed = withError(finished(attempt.job(), Job.FAILED), attempt.error());
+        Job failed = withError(finished(attempt.job(), Job.FAILED), attempt.job(), attempt.error()).done();
         return failer.call(new Move(attempt.job().stored(), failed.json())) ? failed.asStored() : null;
     }
 
@@ -149,8 +149,8 @@ public final class JobStore extends ServiceSupport {
     public Job moveToDelayed(Attempt attempt) {
         Job job = attempt.job();
         long dueMs = System.currentTimeMillis() + retryPolicy.delayMs(job.attempts() + 1);
-        Job delayed = withError(finished(job, "retrying"), attempt.error())
-                .with("retryAt", JobJson.timestamp(Instant.ofEpochMilli(dueMs)));
+        Job delayed = withError(finished(job, "retrying"), job, attempt.error())
+                .set("retryAt", JobJson.timestamp(dueMs)).done();
         List<Object> moved = redis.execute(MOVE_TO_DELAYED, List.of(keys.processing(), keys.leases(), keys.delayed()),
                 job.stored(), delayed.json(), String.valueOf(dueMs));
         return isOne(moved.get(0)) ? delayed.asStored() : null;
@@ -171,7 +171,7 @@ public final class JobStore extends ServiceSupport {
         Collections.reverse(reversed);
         List<Requeue> requeues = new ArrayList<>();
         for (Job job : reversed) {
-            requeues.add(new Requeue(job.stored(), queuedAgain(job).json(), ""));
+            requeues.add(new Requeue(job.stored(), queuedAgain(job).done().json(), ""));
         }
         runRequeue(requeues);
     }
@@ -208,7 +208,7 @@ public final class JobStore extends ServiceSupport {
      */
     public boolean requeueStalled(Job claimed) {
         boolean started = Job.PROCESSING.equals(claimed.status()) && claimed.invalidReason() == null;
-        String queued = started ? queuedAgain(claimed).with("stalls", claimed.number("stalls", 0) + 1).json() : claimed.stored();
+        String queued = started ? queuedAgain(claimed).set("stalls", claimed.number("stalls", 0) + 1).done().json() : claimed.stored();
         String event = new JobEvent(claimed.id(), "stalled", claimed.text("workerId"), JobJson.timestamp(Instant.now()),
                 "its worker stopped renewing the lease", null).json();
         return runRequeue(List.of(new Requeue(claimed.stored(), queued, event))).get(0);
@@ -216,8 +216,8 @@ public final class JobStore extends ServiceSupport {
 
     /** processing -> failed, for a claimed job that stalled more often than allowed. A stall is not an attempt. */
     public Job failStalled(Job claimed, String reason) {
-        Job failed = withError(claimed.with("status", Job.FAILED)
-                .with("finishedAt", JobJson.timestamp(Instant.now())), reason);
+        Job failed = withError(claimed.edit().set("status", Job.FAILED).set("finishedAt", JobJson.timestamp(System.currentTimeMillis())),
+                claimed, reason).done();
         return failer.call(new Move(claimed.stored(), failed.json())) ? failed.asStored() : null;
     }
 
@@ -231,7 +231,7 @@ public final class JobStore extends ServiceSupport {
         args.add(keys.eventsChannel());
         Instant now = Instant.now();
         for (Job failed : failedJobs) {
-            Job again = queuedAgain(failed).with("attempts", 0).without("error", "finishedAt", "stalls");
+            Job again = queuedAgain(failed).set("attempts", 0).remove("error", "finishedAt", "stalls").done();
             queued.add(again);
             args.add(failed.stored());
             args.add(again.json());
@@ -247,26 +247,30 @@ public final class JobStore extends ServiceSupport {
         return result;
     }
 
-    private static Job finished(Job job, String status) {
-        return job.with("status", status)
-                .with("attempts", job.attempts() + 1)
-                .with("finishedAt", JobJson.timestamp(Instant.now()));
+    /** The job as an attempt leaves it: the new status, one more finished attempt, when it finished. */
+    private static Job.Edit finished(Job job, String status) {
+        return job.edit().set("status", status)
+                .set("attempts", job.attempts() + 1)
+                .set("finishedAt", JobJson.timestamp(System.currentTimeMillis()));
     }
 
-    /** The job with {@code error} set and appended to {@code errors}, the history of every failed attempt. */
-    private static Job withError(Job job, String error) {
+    /**
+     * Sets {@code error} and appends it to {@code errors}, the history of every failed attempt of {@code job} (still
+     * as it was while running: its current attempt is {@code attempts + 1}).
+     */
+    private static Job.Edit withError(Job.Edit edit, Job job, String error) {
         ArrayNode errors = JobJson.MAPPER.createArrayNode();
         JsonNode earlier = job.field("errors");
         if (earlier != null && earlier.isArray()) {
             errors.addAll((ArrayNode) earlier);
         }
-        errors.addObject().put("attempt", job.attempts()).put("error", error)
-                .put("at", job.text("finishedAt") != null ? job.text("finishedAt") : JobJson.timestamp(Instant.now()));
-        return job.with("error", error).with("errors", errors);
+        errors.addObject().put("attempt", job.attempts() + 1).put("error", error)
+                .put("at", JobJson.timestamp(System.currentTimeMillis()));
+        return edit.set("error", error).set("errors", errors);
     }
 
-    private static Job queuedAgain(Job job) {
-        return job.with("status", Job.QUEUED).without("workerId", "startedAt", "retryAt", "result");
+    private static Job.Edit queuedAgain(Job job) {
+        return job.edit().set("status", Job.QUEUED).remove("workerId", "startedAt", "retryAt", "result");
     }
 
     private record Requeue(String from, String to, String event) {

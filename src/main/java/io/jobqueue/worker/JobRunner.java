@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.job.JsonValues;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Endpoint;
@@ -59,7 +60,7 @@ public final class JobRunner {
             return Attempt.rejected(job, job.invalidReason());
         }
         Exchange task = new DefaultExchange(camel);
-        task.getMessage().setBody(JobJson.MAPPER.convertValue(job.data(), Object.class));
+        task.getMessage().setBody(JsonValues.toJava(job.data()));
         task.getMessage().setHeader(JOB_ID, job.id());
         task.getMessage().setHeader(JOB_ATTEMPT, job.attempts() + 1);
         task.getMessage().setHeader(JOB_WORKER_ID, job.text("workerId"));
@@ -124,16 +125,10 @@ public final class JobRunner {
     }
 
     /**
-     * The reply as JSON: a Map, List, number or boolean as itself; text that holds a JSON object or array as that
-     * JSON; any other text as a string.
+     * The reply as JSON: a Map, List or number as itself; text that holds a JSON object or array as that JSON; any
+     * other text as a string.
      */
     static JsonNode resultOf(Object body) {
-        if (body == null) {
-            return JsonNodeFactory.instance.nullNode();
-        }
-        if (body instanceof JsonNode node) {
-            return node;
-        }
         if (body instanceof byte[] bytes) {
             body = new String(bytes, StandardCharsets.UTF_8);
         }
@@ -146,10 +141,9 @@ public final class JobRunner {
                     // plain text that happens to start with a bracket
                 }
             }
-            return JsonNodeFactory.instance.textNode(text);
         }
         try {
-            return JobJson.MAPPER.valueToTree(body);
+            return JsonValues.toJson(body);
         } catch (IllegalArgumentException notMappable) {
             return JsonNodeFactory.instance.textNode(body.toString());
         }

@@ -1,10 +1,16 @@
 package io.jobqueue.worker;
 
+import java.util.function.Function;
 import java.util.function.Predicate;
 
+import io.jobqueue.events.JobEvents;
 import io.jobqueue.job.Attempt;
+import io.jobqueue.job.Job;
 import io.jobqueue.job.RetryPolicy;
+import io.jobqueue.redis.JobStore;
 import org.apache.camel.LoggingLevel;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.util.concurrent.SynchronousExecutorService;
 import org.springframework.dao.DataAccessException;
@@ -15,7 +21,7 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * <pre>
  *   jobqueue:job_queue     take: queued -> processing (one exchange per job, body: the Job)
  *     wireTap -> event     'processing'
- *     jobRunner            run the task route or the default processor, within the job's timeout (body: Attempt)
+ *     jobRunner.run        run the task route or the default processor, within the job's timeout (body: Attempt)
  *     choice
  *       succeeded          jobStore.moveToCompleted   processing -> completed
  *       retry is due       jobStore.moveToDelayed     processing -> delayed (back in the queue after a backoff)
@@ -27,14 +33,23 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * <p>
  * When Redis cannot be reached, the transition is retried with backoff (up to 5 s apart) until it can, while the
  * worker keeps the job and its lease; on shutdown the retrying stops and the lease returns the job to the queue.
+ * <p>
+ * Each step calls its bean directly ({@link #body}): every job passes here, and Camel's reflective bean binding cost
+ * more per job than the Redis round trip it wraps.
  */
 public final class WorkerRoutes extends RouteBuilder {
 
     public static final String JOB_EVENTS = "direct:job-event";
 
+    private final JobRunner jobRunner;
+    private final JobStore jobStore;
+    private final JobEvents jobEvents;
     private final RetryPolicy retryPolicy;
 
-    public WorkerRoutes(RetryPolicy retryPolicy) {
+    public WorkerRoutes(JobRunner jobRunner, JobStore jobStore, JobEvents jobEvents, RetryPolicy retryPolicy) {
+        this.jobRunner = jobRunner;
+        this.jobStore = jobStore;
+        this.jobEvents = jobEvents;
         this.retryPolicy = retryPolicy;
     }
 
@@ -48,18 +63,26 @@ public final class WorkerRoutes extends RouteBuilder {
         from("jobqueue:{{jobqueue.queue-name}}")
                 .routeId("worker")
                 .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end()
-                .bean("jobRunner", "run")
+                .process(body(Job.class, jobRunner::run))
                 .choice()
-                    .when(attempt(Attempt::succeeded)).bean("jobStore", "moveToCompleted")
-                    .when(attempt(retryPolicy::shouldRetry)).bean("jobStore", "moveToDelayed")
-                    .otherwise().bean("jobStore", "moveToFailed")
+                    .when(attempt(Attempt::succeeded)).process(body(Attempt.class, jobStore::moveToCompleted))
+                    .when(attempt(retryPolicy::shouldRetry)).process(body(Attempt.class, jobStore::moveToDelayed))
+                    .otherwise().process(body(Attempt.class, jobStore::moveToFailed))
                 .end()
                 .filter(body().isNotNull()) // null: the lease was lost and another worker owns the job now
                     .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end();
 
         from(JOB_EVENTS)
                 .routeId("job-events")
-                .bean("jobEvents", "publish");
+                .process(exchange -> jobEvents.publish(exchange.getMessage().getBody(Job.class)));
+    }
+
+    /** A step that replaces the body with {@code step(body)}. */
+    private static <T> Processor body(Class<T> type, Function<T, Object> step) {
+        return exchange -> {
+            Message message = exchange.getMessage();
+            message.setBody(step.apply(message.getBody(type)));
+        };
     }
 
     private static org.apache.camel.Predicate attempt(Predicate<Attempt> test) {
