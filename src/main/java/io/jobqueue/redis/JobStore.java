@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -40,7 +41,7 @@ import org.springframework.data.redis.core.script.RedisScript;
  * </pre>
  * The finishing transitions, which every worker thread calls, and enqueue, which every HTTP request calls, are
  * group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous run was in
- * flight. The Jackson work that shapes each job's JSON is done here, outside Redis, so that scripts only move text.
+ * flight. The finishing ones return a future, so that a worker can start its next job while the move is in flight. The Jackson work that shapes each job's JSON is done here, outside Redis, so that scripts only move text.
  */
 public final class JobStore extends ServiceSupport {
 
@@ -63,9 +64,10 @@ public final class JobStore extends ServiceSupport {
     private final Batcher<Job, Long> enqueuer;
     private final Batcher<Move, Boolean> completer;
     private final Batcher<Move, Boolean> failer;
+    private final Batcher<Move, Boolean> delayer;
 
-    /** A job's stored text and the text that replaces it in the destination. */
-    private record Move(String from, String to) {
+    /** A job's stored text, the text that replaces it in the destination, and (for delayed jobs) when it is due. */
+    private record Move(String from, String to, long dueMs) {
     }
 
     public JobStore(StringRedisTemplate redis, RedisKeys keys, RetryPolicy retryPolicy, long leaseDurationMs,
@@ -78,6 +80,7 @@ public final class JobStore extends ServiceSupport {
         this.enqueuer = new Batcher<>("enqueue", 1000, callTimeoutMs, this::runEnqueue);
         this.completer = new Batcher<>("complete", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.completed(), moves));
         this.failer = new Batcher<>("fail", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.failed(), moves));
+        this.delayer = new Batcher<>("delay", 1000, callTimeoutMs, this::runMoveToDelayed);
     }
 
     public RedisKeys keys() {
@@ -130,30 +133,36 @@ public final class JobStore extends ServiceSupport {
         return result;
     }
 
-    /** processing -> completed, with the attempt's result. Null when the lease was lost (the job is no longer ours). */
-    public Job moveToCompleted(Attempt attempt) {
+    /**
+     * processing -> completed, with the attempt's result. Completes with the job as completed, or with null when the
+     * lease was lost (the job is no longer this worker's). Asynchronous: the caller goes on while the move waits for
+     * the next group commit.
+     */
+    public CompletableFuture<Job> moveToCompleted(Attempt attempt) {
         Job completed = finished(attempt.job(), Job.COMPLETED).set("result", attempt.result()).remove("error").done();
-        return completer.call(new Move(attempt.job().stored(), completed.json())) ? completed.asStored() : null;
+        return moved(completer.submit(new Move(attempt.job().stored(), completed.json(), 0)), completed);
     }
 
     /** processing -> failed, with the attempt's error added to the job's errors. Null when the lease was lost. */
-    public Job moveToFailed(Attempt attempt) {
+    public CompletableFuture<Job> moveToFailed(Attempt attempt) {
         Job failed = withError(finished(attempt.job(), Job.FAILED), attempt.job(), attempt.error()).done();
-        return failer.call(new Move(attempt.job().stored(), failed.json())) ? failed.asStored() : null;
+        return moved(failer.submit(new Move(attempt.job().stored(), failed.json(), 0)), failed);
     }
 
     /**
      * processing -> delayed: the attempt failed and will be retried after the backoff. The job waits with status
      * 'retrying', its error and its {@code retryAt}. Null when the lease was lost.
      */
-    public Job moveToDelayed(Attempt attempt) {
+    public CompletableFuture<Job> moveToDelayed(Attempt attempt) {
         Job job = attempt.job();
         long dueMs = System.currentTimeMillis() + retryPolicy.delayMs(job.attempts() + 1);
         Job delayed = withError(finished(job, "retrying"), job, attempt.error())
                 .set("retryAt", JobJson.timestamp(dueMs)).done();
-        List<Object> moved = redis.execute(MOVE_TO_DELAYED, List.of(keys.processing(), keys.leases(), keys.delayed()),
-                job.stored(), delayed.json(), String.valueOf(dueMs));
-        return isOne(moved.get(0)) ? delayed.asStored() : null;
+        return moved(delayer.submit(new Move(job.stored(), delayed.json(), dueMs)), delayed);
+    }
+
+    private static CompletableFuture<Job> moved(CompletableFuture<Boolean> move, Job after) {
+        return move.thenApply(done -> done ? after.asStored() : null);
     }
 
     /** delayed -> queued, for up to {@code max} jobs that are due. Returns how many moved. */
@@ -218,7 +227,7 @@ public final class JobStore extends ServiceSupport {
     public Job failStalled(Job claimed, String reason) {
         Job failed = withError(claimed.edit().set("status", Job.FAILED).set("finishedAt", JobJson.timestamp(System.currentTimeMillis())),
                 claimed, reason).done();
-        return failer.call(new Move(claimed.stored(), failed.json())) ? failed.asStored() : null;
+        return failer.call(new Move(claimed.stored(), failed.json(), 0)) ? failed.asStored() : null;
     }
 
     /**
@@ -300,6 +309,17 @@ public final class JobStore extends ServiceSupport {
         return Collections.nCopies(jobs.size(), length);
     }
 
+    private List<Boolean> runMoveToDelayed(List<Move> moves) {
+        Object[] args = new Object[3 * moves.size()];
+        int i = 0;
+        for (Move move : moves) {
+            args[i++] = move.from();
+            args[i++] = move.to();
+            args[i++] = String.valueOf(move.dueMs());
+        }
+        return flags(redis.execute(MOVE_TO_DELAYED, List.of(keys.processing(), keys.leases(), keys.delayed()), args));
+    }
+
     private List<Boolean> runMoveToFinished(String destination, List<Move> moves) {
         Object[] args = new Object[2 * moves.size()];
         int i = 0;
@@ -332,11 +352,11 @@ public final class JobStore extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        ServiceHelper.startService(enqueuer, completer, failer);
+        ServiceHelper.startService(enqueuer, completer, failer, delayer);
     }
 
     @Override
     protected void doStop() {
-        ServiceHelper.stopService(enqueuer, completer, failer);
+        ServiceHelper.stopService(enqueuer, completer, failer, delayer);
     }
 }

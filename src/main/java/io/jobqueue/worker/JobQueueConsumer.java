@@ -3,11 +3,13 @@ package io.jobqueue.worker;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import io.jobqueue.JobQueueSettings;
 import io.jobqueue.job.Job;
 import io.jobqueue.redis.JobStore;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.support.DefaultConsumer;
@@ -78,6 +80,7 @@ final class JobQueueConsumer extends DefaultConsumer {
     private void work(String workerId) {
         BatchSize batchSize = new BatchSize(settings.maxBatch());
         Backoff backoff = new Backoff(100, 5000);
+        Semaphore unfinished = new Semaphore(settings.maxBatch());
         while (!stopping) {
             List<String> taken;
             try {
@@ -97,10 +100,11 @@ final class JobQueueConsumer extends DefaultConsumer {
                     break;
                 }
                 long started = System.nanoTime();
-                run(jobs.get(i));
+                run(jobs.get(i), unfinished);
                 batchSize.record(System.nanoTime() - started);
             }
         }
+        unfinished.acquireUninterruptibly(settings.maxBatch()); // the last moves are done before the worker ends
     }
 
     /**
@@ -122,20 +126,29 @@ final class JobQueueConsumer extends DefaultConsumer {
         }
     }
 
-    private void run(Job job) {
+    /**
+     * Runs one job through the route. The job's processing runs on this thread; its final move may complete later
+     * (it is group-committed), so up to {@code maxBatch} of a worker's jobs may be finishing at once.
+     */
+    private void run(Job job, Semaphore unfinished) {
+        unfinished.acquireUninterruptibly();
         Exchange exchange = createExchange(false);
         exchange.getMessage().setBody(job);
+        AsyncCallback finished = doneSync -> {
+            if (exchange.getException() != null) {
+                getExceptionHandler().handleException("job " + job.id() + " was not finished; it stays leased in "
+                        + "processing and goes back to the queue when its lease runs out", exchange, exchange.getException());
+            }
+            held.remove(job);
+            releaseExchange(exchange, false);
+            unfinished.release();
+        };
         try {
-            getProcessor().process(exchange);
+            getAsyncProcessor().process(exchange, finished);
         } catch (Throwable e) {
             exchange.setException(e);
+            finished.done(true);
         }
-        if (exchange.getException() != null) {
-            getExceptionHandler().handleException("job " + job.id() + " was not finished; it stays leased in "
-                    + "processing and goes back to the queue when its lease runs out", exchange, exchange.getException());
-        }
-        held.remove(job);
-        releaseExchange(exchange, false);
     }
 
     private void giveBack(List<Job> unstarted) {

@@ -1,5 +1,7 @@
 package io.jobqueue.worker;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -8,10 +10,13 @@ import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.RetryPolicy;
 import io.jobqueue.redis.JobStore;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.util.concurrent.SynchronousExecutorService;
 import org.springframework.dao.DataAccessException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -65,9 +70,9 @@ public final class WorkerRoutes extends RouteBuilder {
                 .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end()
                 .process(body(Job.class, jobRunner::run))
                 .choice()
-                    .when(attempt(Attempt::succeeded)).process(body(Attempt.class, jobStore::moveToCompleted))
-                    .when(attempt(retryPolicy::shouldRetry)).process(body(Attempt.class, jobStore::moveToDelayed))
-                    .otherwise().process(body(Attempt.class, jobStore::moveToFailed))
+                    .when(attempt(Attempt::succeeded)).process(transition(jobStore::moveToCompleted))
+                    .when(attempt(retryPolicy::shouldRetry)).process(transition(jobStore::moveToDelayed))
+                    .otherwise().process(transition(jobStore::moveToFailed))
                 .end()
                 .filter(body().isNotNull()) // null: the lease was lost and another worker owns the job now
                     .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end();
@@ -82,6 +87,37 @@ public final class WorkerRoutes extends RouteBuilder {
         return exchange -> {
             Message message = exchange.getMessage();
             message.setBody(step.apply(message.getBody(type)));
+        };
+    }
+
+    /**
+     * A transition step: the body (the Attempt) becomes the job as moved, or null when its lease was lost. The move is
+     * group-committed with other workers' moves; meanwhile the worker thread is free for its next job, and the rest
+     * of this route runs when the move is done (Camel's asynchronous routing).
+     */
+    private static Processor transition(Function<Attempt, CompletableFuture<Job>> step) {
+        return new AsyncProcessorSupport() {
+            @Override
+            public boolean process(Exchange exchange, AsyncCallback callback) {
+                CompletableFuture<Job> moved;
+                try {
+                    moved = step.apply(exchange.getMessage().getBody(Attempt.class));
+                } catch (RuntimeException e) {
+                    exchange.setException(e);
+                    callback.done(true);
+                    return true;
+                }
+                moved.whenComplete((job, error) -> {
+                    if (error != null) {
+                        exchange.setException(error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error);
+                    } else {
+                        exchange.getMessage().setBody(job);
+                    }
+                    callback.done(false);
+                });
+                return false;
+            }
         };
     }
 

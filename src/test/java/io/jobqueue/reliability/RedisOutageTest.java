@@ -32,6 +32,9 @@ class RedisOutageTest {
              RunningApp app = RunningApp.start(Role.ALL, Map.of(
                      "jobqueue.redis.url", redis.url(),
                      "jobqueue.worker.concurrency", "2",
+                     // a take whose reply is lost as Redis stops leaves its jobs unleased: the reaper finds them
+                     "jobqueue.lease.duration-ms", "2000",
+                     "jobqueue.reaper.interval-ms", "300",
                      "jobqueue.processor.min-duration-ms", "20",
                      "jobqueue.processor.max-duration-ms", "40"))) {
             List<String> accepted = new ArrayList<>();
