@@ -1,19 +1,27 @@
 package io.jobqueue.job;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One job as it is stored in Redis: the seed's JSON {@code {id, data, createdAt, status, attempts}} plus the fields
  * that later transitions add ({@code workerId}, {@code startedAt}, {@code result}, {@code error}, ...). Fields this
  * class does not know, written by another client, are kept.
+ * <p>
+ * A job is kept as its top-level fields, each with its value's JSON text exactly as it was read or written: the
+ * {@code data} of a job is never parsed to move the job from list to list, and comes out byte for byte as it went in.
+ * (Every job is read and written two or three times on its way; doing that with a JSON tree was a fifth of a worker's
+ * time.) The data is parsed only when processing asks for it.
  * <p>
  * A Job is immutable: each change gives a new Job. Lists hold jobs by value, so a transition script finds a job by
  * the exact text it is stored as: {@link #stored()} keeps that text beside the job's current {@link #json()}.
@@ -25,14 +33,13 @@ public final class Job {
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final char[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
-    private final ObjectNode fields;
+    private final Map<String, String> fields;
     private final String stored;
     private String json;
 
-    private Job(ObjectNode fields, String json, String stored) {
+    private Job(Map<String, String> fields, String json, String stored) {
         this.fields = fields;
         this.json = json;
         this.stored = stored;
@@ -40,12 +47,12 @@ public final class Job {
 
     /** A new job for {@code data}, as the seed's producer makes it: {@code job_<epochMillis>_<random>}, queued, 0 attempts. */
     public static Job create(JsonNode data, Instant now) {
-        ObjectNode fields = NODES.objectNode();
-        fields.put("id", "job_" + now.toEpochMilli() + "_" + randomSuffix());
-        fields.set("data", data);
-        fields.put("createdAt", JobJson.timestamp(now));
-        fields.put("status", QUEUED);
-        fields.put("attempts", 0);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("id", quote("job_" + now.toEpochMilli() + "_" + randomSuffix()));
+        fields.put("data", JobJson.write(data));
+        fields.put("createdAt", quote(JobJson.timestamp(now.toEpochMilli())));
+        fields.put("status", quote(QUEUED));
+        fields.put("attempts", "0");
         return new Job(fields, null, null);
     }
 
@@ -55,24 +62,16 @@ public final class Job {
      * @throws InvalidJobException when the text is not a JSON object with a non-empty string {@code id}
      */
     public static Job parse(String text) {
-        JsonNode node;
-        try {
-            node = JobJson.read(text);
-        } catch (JobJson.InvalidJsonException e) {
-            throw new InvalidJobException("not a job: " + e.getMessage());
-        }
-        if (!node.isObject()) {
-            throw new InvalidJobException("not a job: expected a JSON object, got " + node.getNodeType().name().toLowerCase());
-        }
-        JsonNode id = node.get("id");
-        if (id == null || !id.isTextual() || id.asText().isEmpty()) {
+        Map<String, String> fields = topLevelFields(text);
+        String id = fields.get("id");
+        if (id == null || !id.startsWith("\"") || id.length() < 3) {
             throw new InvalidJobException("not a job: it has no \"id\" string");
         }
-        JsonNode attempts = node.get("attempts");
-        if (attempts != null && !attempts.isNull() && !attempts.canConvertToInt()) {
+        String attempts = fields.get("attempts");
+        if (attempts != null && !attempts.equals("null") && !attempts.matches("-?\\d{1,9}")) {
             throw new InvalidJobException("not a job: \"attempts\" is not a whole number");
         }
-        return new Job((ObjectNode) node, text, text);
+        return new Job(fields, text, text);
     }
 
     /**
@@ -85,7 +84,7 @@ public final class Job {
         Job job = bytes > maxBytes
                 ? invalid(taken, "the job is " + bytes + " bytes, over the limit of " + maxBytes + " (jobqueue.job.max-bytes)", now)
                 : readOrWrap(taken, now);
-        return job.edit().set("status", PROCESSING).set("workerId", workerId).set("startedAt", JobJson.timestamp(now)).done();
+        return job.edit().set("status", PROCESSING).set("workerId", workerId).set("startedAt", JobJson.timestamp(now.toEpochMilli())).done();
     }
 
     /**
@@ -101,14 +100,14 @@ public final class Job {
     }
 
     private static Job invalid(String value, String reason, Instant now) {
-        ObjectNode fields = NODES.objectNode();
-        fields.put("id", "invalid_" + now.toEpochMilli() + "_" + randomSuffix());
-        fields.putNull("data");
-        fields.put("createdAt", JobJson.timestamp(now));
-        fields.put("status", QUEUED);
-        fields.put("attempts", 0);
-        fields.put("invalid", reason);
-        fields.put("raw", value);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("id", quote("invalid_" + now.toEpochMilli() + "_" + randomSuffix()));
+        fields.put("data", "null");
+        fields.put("createdAt", quote(JobJson.timestamp(now.toEpochMilli())));
+        fields.put("status", quote(QUEUED));
+        fields.put("attempts", "0");
+        fields.put("invalid", quote(reason));
+        fields.put("raw", quote(value));
         return new Job(fields, null, value);
     }
 
@@ -118,12 +117,21 @@ public final class Job {
     }
 
     public String id() {
-        return fields.get("id").asText();
+        return text("id");
     }
 
+    /** The job's data, parsed (null node when absent). */
     public JsonNode data() {
-        JsonNode data = fields.get("data");
-        return data == null ? NODES.nullNode() : data;
+        return JobJson.read(fields.getOrDefault("data", "null"));
+    }
+
+    /** The job's data as plain Java values (a Map for a JSON object), parsed now; what a task route gets. */
+    public Object dataAsJava() {
+        try {
+            return JobJson.MAPPER.readValue(fields.getOrDefault("data", "null"), Object.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable data in job " + id(), e);
+        }
     }
 
     public String status() {
@@ -132,29 +140,72 @@ public final class Job {
 
     /** Finished attempts: incremented once per attempt, whether it completed or failed. */
     public int attempts() {
-        JsonNode attempts = fields.get("attempts");
-        return attempts == null ? 0 : attempts.asInt();
+        return (int) number("attempts", 0);
     }
 
-    /** The name of the task route that processes this job: {@code data.task}, when it is a string. */
+    /**
+     * The name of the task route that processes this job: {@code data.task}, when it is a string. Read by streaming
+     * over the data's top level, without building it.
+     */
     public String task() {
-        JsonNode task = data().get("task");
-        return task != null && task.isTextual() ? task.asText() : null;
+        String data = fields.get("data");
+        if (data == null || !data.startsWith("{")) {
+            return null;
+        }
+        try (JsonParser parser = JobJson.MAPPER.getFactory().createParser(data)) {
+            parser.nextToken();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                boolean isTask = "task".equals(parser.currentName());
+                JsonToken value = parser.nextToken();
+                if (isTask) {
+                    return value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
-    /** A top-level field as text, or null when it is absent or null. */
+    /** A top-level field as text (a string's value, a number's digits), or null when it is absent or null. */
     public String text(String field) {
-        JsonNode value = fields.get(field);
-        return value == null || value.isNull() ? null : value.asText();
+        String raw = fields.get(field);
+        if (raw == null || raw.equals("null")) {
+            return null;
+        }
+        if (!raw.startsWith("\"")) {
+            return raw;
+        }
+        if (raw.indexOf('\\') < 0) {
+            return raw.substring(1, raw.length() - 1);
+        }
+        try {
+            return JobJson.MAPPER.readValue(raw, String.class);
+        } catch (JsonProcessingException e) {
+            return raw;
+        }
     }
 
     /** A top-level field as a number, or {@code otherwise} when it is absent or not a number. */
     public long number(String field, long otherwise) {
-        JsonNode value = fields.get(field);
-        return value != null && value.isNumber() ? value.asLong() : otherwise;
+        String raw = fields.get(field);
+        if (raw == null || raw.isEmpty() || !(Character.isDigit(raw.charAt(0)) || raw.charAt(0) == '-')) {
+            return otherwise;
+        }
+        try {
+            return Long.parseLong(raw);
+        } catch (NumberFormatException notWhole) {
+            try {
+                return (long) Double.parseDouble(raw);
+            } catch (NumberFormatException notNumber) {
+                return otherwise;
+            }
+        }
     }
 
-    public JsonNode field(String field) {
+    /** A top-level field's JSON text as stored, or null when absent. */
+    public String rawField(String field) {
         return fields.get(field);
     }
 
@@ -173,26 +224,27 @@ public final class Job {
 
     /** Changes to a copy of a job; {@link #done()} gives the changed job, which keeps the original's {@link #stored()}. */
     public static final class Edit {
-        private final ObjectNode copy;
+        private final Map<String, String> copy;
         private final String stored;
 
         private Edit(Job job) {
-            this.copy = job.shallowCopy();
+            this.copy = new LinkedHashMap<>(job.fields);
             this.stored = job.stored;
         }
 
         public Edit set(String field, String value) {
-            copy.set(field, value == null ? NODES.nullNode() : NODES.textNode(value));
+            copy.put(field, value == null ? "null" : quote(value));
             return this;
         }
 
         public Edit set(String field, long value) {
-            copy.set(field, NODES.numberNode(value));
+            copy.put(field, Long.toString(value));
             return this;
         }
 
-        public Edit set(String field, JsonNode value) {
-            copy.set(field, value == null ? NODES.nullNode() : value);
+        /** Sets a field to a JSON value given as JSON text (which must be valid JSON). */
+        public Edit setJson(String field, String json) {
+            copy.put(field, json == null ? "null" : json);
             return this;
         }
 
@@ -225,14 +277,17 @@ public final class Job {
     /** The JSON text of this job as it is now (what a transition writes). */
     public String json() {
         if (json == null) {
-            json = JobJson.write(fields);
+            StringBuilder out = new StringBuilder(64 + 32 * fields.size());
+            out.append('{');
+            for (Map.Entry<String, String> field : fields.entrySet()) {
+                if (out.length() > 1) {
+                    out.append(',');
+                }
+                out.append(quote(field.getKey())).append(':').append(field.getValue());
+            }
+            json = out.append('}').toString();
         }
         return json;
-    }
-
-    /** The fields as a tree, for API responses that embed the job. Do not modify it. */
-    public ObjectNode tree() {
-        return fields;
     }
 
     @Override
@@ -240,14 +295,57 @@ public final class Job {
         return json();
     }
 
-    // children are never modified, so sharing them between versions of a job is safe and saves a deep copy
-    private ObjectNode shallowCopy() {
-        ObjectNode copy = NODES.objectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            copy.set(entry.getKey(), entry.getValue());
+    /** The top-level fields of a JSON object, each value as its exact text; the data inside is checked, not built. */
+    private static Map<String, String> topLevelFields(String text) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        try (JsonParser parser = JobJson.MAPPER.getFactory().createParser(text)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new InvalidJobException("not a job: the value is empty");
+            }
+            if (first != JsonToken.START_OBJECT) {
+                throw new InvalidJobException("not a job: expected a JSON object, got " + kind(first));
+            }
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                int start = (int) parser.currentTokenLocation().getCharOffset();
+                if (value.isStructStart()) {
+                    parser.skipChildren();
+                } else {
+                    parser.finishToken();
+                }
+                int end = (int) parser.currentLocation().getCharOffset();
+                fields.put(name, text.substring(start, end));
+            }
+            if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                throw new InvalidJobException("not a job: invalid JSON after the object");
+            }
+        } catch (JsonProcessingException e) {
+            throw new InvalidJobException("not a job: invalid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (IOException e) {
+            throw new InvalidJobException("not a job: " + e.getMessage());
         }
-        return copy;
+        return fields;
+    }
+
+    private static String kind(JsonToken token) {
+        return switch (token) {
+            case START_ARRAY -> "array";
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+            case VALUE_TRUE, VALUE_FALSE -> "boolean";
+            case VALUE_NULL -> "null";
+            default -> token.name().toLowerCase();
+        };
+    }
+
+    static String quote(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        JsonStringEncoder.getInstance().quoteAsString(text, out);
+        return out.append('"').toString();
     }
 
     private static String randomSuffix() {

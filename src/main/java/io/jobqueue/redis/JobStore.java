@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
@@ -139,7 +138,7 @@ public final class JobStore extends ServiceSupport {
      * the next group commit.
      */
     public CompletableFuture<Job> moveToCompleted(Attempt attempt) {
-        Job completed = finished(attempt.job(), Job.COMPLETED).set("result", attempt.result()).remove("error").done();
+        Job completed = finished(attempt.job(), Job.COMPLETED).setJson("result", attempt.resultJson()).remove("error").done();
         return moved(completer.submit(new Move(attempt.job().stored(), completed.json(), 0)), completed);
     }
 
@@ -269,13 +268,13 @@ public final class JobStore extends ServiceSupport {
      */
     private static Job.Edit withError(Job.Edit edit, Job job, String error) {
         ArrayNode errors = JobJson.MAPPER.createArrayNode();
-        JsonNode earlier = job.field("errors");
-        if (earlier != null && earlier.isArray()) {
-            errors.addAll((ArrayNode) earlier);
+        String earlier = job.rawField("errors");
+        if (earlier != null && earlier.startsWith("[")) {
+            errors.addAll((ArrayNode) JobJson.read(earlier));
         }
         errors.addObject().put("attempt", job.attempts() + 1).put("error", error)
                 .put("at", JobJson.timestamp(System.currentTimeMillis()));
-        return edit.set("error", error).set("errors", errors);
+        return edit.set("error", error).setJson("errors", JobJson.write(errors));
     }
 
     private static Job.Edit queuedAgain(Job job) {

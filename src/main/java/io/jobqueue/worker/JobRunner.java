@@ -9,11 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
-import io.jobqueue.job.JsonValues;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Endpoint;
@@ -59,13 +57,15 @@ public final class JobRunner {
         if (job.invalidReason() != null) {
             return Attempt.rejected(job, job.invalidReason());
         }
+        Optional<Endpoint> route = taskRoutes.find(job.task());
         Exchange task = new DefaultExchange(camel);
-        task.getMessage().setBody(JsonValues.toJava(job.data()));
+        // a task route gets the data as a Map; the default processor does not read it, so it is not parsed for it
+        task.getMessage().setBody(route.isPresent() ? job.dataAsJava() : job.rawField("data"));
         task.getMessage().setHeader(JOB_ID, job.id());
         task.getMessage().setHeader(JOB_ATTEMPT, job.attempts() + 1);
         task.getMessage().setHeader(JOB_WORKER_ID, job.text("workerId"));
         long timeoutMs = job.number("timeoutMs", defaultTimeoutMs);
-        Throwable error = timeoutMs > 0 ? runWithin(job, task, timeoutMs) : runHere(job, task);
+        Throwable error = timeoutMs > 0 ? runWithin(route, task, timeoutMs) : runHere(route, task);
         if (error != null) {
             return Attempt.failed(job, describe(error));
         }
@@ -73,9 +73,8 @@ public final class JobRunner {
     }
 
     /** Runs the logic on this thread; returns what it threw, or null. */
-    private Throwable runHere(Job job, Exchange task) {
+    private Throwable runHere(Optional<Endpoint> route, Exchange task) {
         try {
-            Optional<Endpoint> route = taskRoutes.find(job.task());
             if (route.isPresent()) {
                 producer.send(route.get(), task);
             } else {
@@ -87,8 +86,8 @@ public final class JobRunner {
         return task.getException();
     }
 
-    private Throwable runWithin(Job job, Exchange task, long timeoutMs) {
-        Future<Throwable> attempt = timedAttempts().submit(() -> runHere(job, task));
+    private Throwable runWithin(Optional<Endpoint> route, Exchange task, long timeoutMs) {
+        Future<Throwable> attempt = timedAttempts().submit(() -> runHere(route, task));
         try {
             return attempt.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -125,10 +124,10 @@ public final class JobRunner {
     }
 
     /**
-     * The reply as JSON: a Map, List or number as itself; text that holds a JSON object or array as that JSON; any
-     * other text as a string.
+     * The reply as JSON text: a Map, List, number or boolean as itself; text that holds a JSON object or array as that
+     * JSON; any other text as a JSON string.
      */
-    static JsonNode resultOf(Object body) {
+    static String resultOf(Object body) {
         if (body instanceof byte[] bytes) {
             body = new String(bytes, StandardCharsets.UTF_8);
         }
@@ -136,16 +135,19 @@ public final class JobRunner {
             String trimmed = text.trim();
             if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
                 try {
-                    return JobJson.read(trimmed);
+                    return JobJson.write(JobJson.read(trimmed));
                 } catch (JobJson.InvalidJsonException notJson) {
                     // plain text that happens to start with a bracket
                 }
             }
         }
+        if (body instanceof JsonNode node) {
+            return JobJson.write(node);
+        }
         try {
-            return JsonValues.toJson(body);
-        } catch (IllegalArgumentException notMappable) {
-            return JsonNodeFactory.instance.textNode(body.toString());
+            return JobJson.write(body);
+        } catch (IllegalStateException notMappable) {
+            return JobJson.write(String.valueOf(body));
         }
     }
 }

@@ -31,9 +31,32 @@ class JobTest {
         Job active = Job.activate(text, "h-1-1", NOW, 1_000_000);
 
         assertEquals(text, active.stored());
-        assertEquals("{\"id\":\"j1\",\"data\":{\"price\":1.10,\"big\":12345678901234567890,\"tiny\":1E-7,\"list\":[],\"obj\":{}},"
+        assertEquals("{\"id\":\"j1\",\"data\":{\"price\":1.10,\"big\":12345678901234567890,\"tiny\":1e-7,\"list\":[],\"obj\":{}},"
                 + "\"createdAt\":\"x\",\"status\":\"processing\",\"attempts\":0,\"origin\":\"other-client\","
                 + "\"workerId\":\"h-1-1\",\"startedAt\":\"2024-01-01T10:00:00.000Z\"}", active.json());
+    }
+
+    @Test
+    void theDataIsKeptByteForByteWithItsSpacing() {
+        String text = "{ \"id\" : \"j2\", \"data\" : {\"a\": [1, 2.50, {\"b\" : null}] , \"task\":\"t\"} }";
+
+        Job job = Job.parse(text);
+
+        assertEquals("{\"a\": [1, 2.50, {\"b\" : null}] , \"task\":\"t\"}", job.rawField("data"));
+        assertEquals("t", job.task());
+        assertEquals(text, job.json(), "unchanged, it is written back as read");
+        assertEquals("{\"id\":\"j2\",\"data\":{\"a\": [1, 2.50, {\"b\" : null}] , \"task\":\"t\"},\"status\":\"x\"}",
+                job.with("status", "x").json());
+    }
+
+    @Test
+    void textFieldsAreUnescaped() {
+        Job job = Job.parse("{\"id\":\"a\\\"b\",\"error\":\"line\\nnext\",\"attempts\":2}");
+        assertEquals("a\"b", job.id());
+        assertEquals("line\nnext", job.text("error"));
+        assertEquals(2, job.attempts());
+        assertEquals("{\"jobId\":\"a\\\"b\",\"status\":\"failed\",\"timestamp\":\"2024-01-01T10:00:00.000Z\",\"error\":\"line\\nnext\"}",
+                JobEvent.of(job.with("status", "failed"), NOW).json());
     }
 
     @Test
@@ -42,6 +65,7 @@ class JobTest {
 
         assertEquals("{\"no\":\"id\"}", invalid.stored());
         assertEquals("{\"no\":\"id\"}", invalid.text("raw"));
+        assertEquals("{\"no\":\"id\"}", JobJson.read(invalid.json()).path("raw").asText(), "the text is kept, escaped");
         assertEquals("not a job: it has no \"id\" string", invalid.invalidReason());
         assertEquals("processing", invalid.status());
         assertTrue(invalid.id().startsWith("invalid_"));

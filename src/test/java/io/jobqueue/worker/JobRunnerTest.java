@@ -11,13 +11,13 @@ class JobRunnerTest {
 
     @Test
     void aReplyBecomesJson() {
-        assertEquals("{\"a\":1}", JobRunner.resultOf(Map.of("a", 1)).toString());
-        assertEquals("[1,2]", JobRunner.resultOf(List.of(1, 2)).toString());
-        assertEquals("{\"charged\":12.50}", JobRunner.resultOf("{\"charged\": 12.50}").toString());
-        assertEquals("\"done\"", JobRunner.resultOf("done").toString());
-        assertEquals("\"[not json\"", JobRunner.resultOf("[not json").toString());
-        assertEquals("null", JobRunner.resultOf(null).toString());
-        assertEquals("42", JobRunner.resultOf(42).toString());
+        assertEquals("{\"a\":1}", JobRunner.resultOf(Map.of("a", 1)));
+        assertEquals("[1,2]", JobRunner.resultOf(List.of(1, 2)));
+        assertEquals("{\"charged\":12.50}", JobRunner.resultOf("{\"charged\": 12.50}"));
+        assertEquals("\"done\"", JobRunner.resultOf("done"));
+        assertEquals("\"[not json\"", JobRunner.resultOf("[not json"));
+        assertEquals("null", JobRunner.resultOf(null));
+        assertEquals("42", JobRunner.resultOf(42));
     }
 
     @Test
