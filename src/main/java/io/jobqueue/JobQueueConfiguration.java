@@ -81,7 +81,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
             camel.addComponent("jobqueue", new JobQueueComponent(store, held, settings));
         }
         if (role.api) {
-            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes()));
+            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs()));
             registry.bind("apiErrors", new ApiErrors());
             registry.bind("apiHeaders", new ApiHeaders());
             camel.addStartupListener(new HttpErrorPages());

@@ -27,7 +27,7 @@ public record JobQueueSettings(
     public record Redis(Optional<String> url, int embeddedPort, String embeddedDir, int timeoutMs) {
     }
 
-    public record Api(long maxBodyBytes) {
+    public record Api(long maxBodyBytes, int maxBulkJobs) {
     }
 
     /**
@@ -74,7 +74,8 @@ public record JobQueueSettings(
                         read.integer("jobqueue.redis.timeout-ms", 1500)),
                 read.text("jobqueue.queue-name", "job_queue"),
                 read.text("jobqueue.events-channel", "job_status"),
-                new Api(read.number("jobqueue.api.max-body-bytes", 1_048_576L)),
+                new Api(read.number("jobqueue.api.max-body-bytes", 1_048_576L),
+                        read.integer("jobqueue.api.max-bulk-jobs", 100_000)),
                 new Worker(
                         read.integer("jobqueue.worker.concurrency", 4),
                         read.integer("jobqueue.worker.poll-timeout-seconds", 5),

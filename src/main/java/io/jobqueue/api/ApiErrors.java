@@ -1,8 +1,11 @@
 package io.jobqueue.api;
 
+import java.util.List;
 import java.util.Map;
 
+import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.redis.JobStore;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -29,6 +32,13 @@ public final class ApiErrors {
         } else if (error instanceof IllegalArgumentException invalid) {
             status = 400;
             message = invalid.getMessage();
+        } else if (error instanceof JobStore.PartlyEnqueuedException partly) {
+            status = 503;
+            List<String> ids = partly.enqueued().stream().map(Job::id).toList();
+            respond(exchange, status, Map.of("error", "Redis failed midway: the first " + ids.size()
+                    + " jobs were enqueued, the rest were not", "enqueued", ids.size(), "ids", ids));
+            LOG.warn("Bulk enqueue failed midway: {}", error.toString());
+            return;
         } else if (isRedisUnavailable(error)) {
             status = 503;
             message = "Redis is unavailable; try again shortly";
@@ -39,11 +49,15 @@ public final class ApiErrors {
             message = "internal error";
             LOG.error("Request failed", error);
         }
+        respond(exchange, status, Map.of("error", message));
+    }
+
+    private static void respond(Exchange exchange, int status, Map<String, Object> body) {
         Message reply = exchange.getMessage();
         reply.removeHeaders("*");
         reply.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         reply.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        reply.setBody(JobJson.write(Map.of("error", message)));
+        reply.setBody(JobJson.write(body));
     }
 
     static boolean isRedisUnavailable(Throwable error) {

@@ -1,5 +1,6 @@
 package io.jobqueue.api;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +21,13 @@ public final class JobRequests {
     private final JobLists lists;
     private final JobStore store;
     private final long maxBodyBytes;
+    private final int maxBulkJobs;
 
-    public JobRequests(JobLists lists, JobStore store, long maxBodyBytes) {
+    public JobRequests(JobLists lists, JobStore store, long maxBodyBytes, int maxBulkJobs) {
         this.lists = lists;
         this.store = store;
         this.maxBodyBytes = maxBodyBytes;
+        this.maxBulkJobs = maxBulkJobs;
     }
 
     /**
@@ -32,17 +35,40 @@ public final class JobRequests {
      * form), one over the configured size with 413, before anything reads it as JSON.
      */
     public void readBody(Exchange exchange) {
-        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(java.util.Locale.ROOT);
-        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
-            throw new ApiException(415, "send the job's data as JSON with Content-Type: application/json (got "
-                    + contentType + "; curl -d needs -H 'Content-Type: application/json')");
-        }
-        byte[] body = exchange.getMessage().getBody(byte[].class);
+        byte[] body = rawBody(exchange);
         if (body != null && body.length > maxBodyBytes) {
             throw new ApiException(413, "the body is " + body.length + " bytes; the limit is " + maxBodyBytes
                     + " (jobqueue.api.max-body-bytes)");
         }
         exchange.getMessage().setBody(body);
+    }
+
+    /**
+     * Takes the body of a POST /jobs/bulk: a JSON array of objects, or NDJSON (one object per line), each a job's
+     * data. Every element is checked before anything is enqueued (400 names the first bad one); the body becomes the
+     * list of the elements' JSON texts, which the jobqueue producer enqueues many per round trip.
+     */
+    public void readBulkBody(Exchange exchange) {
+        byte[] raw = rawBody(exchange);
+        String text = raw == null ? "" : new String(raw, StandardCharsets.UTF_8);
+        String start = text.stripLeading();
+        if (start.isEmpty()) {
+            throw new ApiException(400, "the body is empty: send a JSON array of objects, or one JSON object per line");
+        }
+        List<String> jobs = start.startsWith("[") ? BulkBody.arrayElements(start, maxBulkJobs) : BulkBody.lines(start, maxBulkJobs);
+        if (jobs.isEmpty()) {
+            throw new ApiException(400, "no jobs in the body");
+        }
+        exchange.getMessage().setBody(jobs);
+    }
+
+    private static byte[] rawBody(Exchange exchange) {
+        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(java.util.Locale.ROOT);
+        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
+            throw new ApiException(415, "send the job's data as JSON with Content-Type: application/json (got "
+                    + contentType + "; curl -d needs -H 'Content-Type: application/json')");
+        }
+        return exchange.getMessage().getBody(byte[].class);
     }
 
     public String stats() {

@@ -47,10 +47,15 @@ public final class Job {
 
     /** A new job for {@code data}, as the seed's producer makes it: {@code job_<epochMillis>_<random>}, queued, 0 attempts. */
     public static Job create(JsonNode data, Instant now) {
+        return create(JobJson.write(data), now.toEpochMilli());
+    }
+
+    /** A new job whose data is the given JSON text, already checked to be one JSON object (stored as it is). */
+    public static Job create(String dataJson, long nowMillis) {
         Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("id", quote("job_" + now.toEpochMilli() + "_" + randomSuffix()));
-        fields.put("data", JobJson.write(data));
-        fields.put("createdAt", quote(JobJson.timestamp(now.toEpochMilli())));
+        fields.put("id", quote("job_" + nowMillis + "_" + randomSuffix()));
+        fields.put("data", dataJson);
+        fields.put("createdAt", quote(JobJson.timestamp(nowMillis)));
         fields.put("status", quote(QUEUED));
         fields.put("attempts", "0");
         return new Job(fields, null, null);
@@ -304,7 +309,7 @@ public final class Job {
                 throw new InvalidJobException("not a job: the value is empty");
             }
             if (first != JsonToken.START_OBJECT) {
-                throw new InvalidJobException("not a job: expected a JSON object, got " + kind(first));
+                throw new InvalidJobException("not a job: expected a JSON object, got " + JobJson.kind(first));
             }
             JsonToken token;
             while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
@@ -329,17 +334,6 @@ public final class Job {
             throw new InvalidJobException("not a job: " + e.getMessage());
         }
         return fields;
-    }
-
-    private static String kind(JsonToken token) {
-        return switch (token) {
-            case START_ARRAY -> "array";
-            case VALUE_STRING -> "string";
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
-            case VALUE_TRUE, VALUE_FALSE -> "boolean";
-            case VALUE_NULL -> "null";
-            default -> token.name().toLowerCase();
-        };
     }
 
     static String quote(String text) {

@@ -1,10 +1,13 @@
 package io.jobqueue.job;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,6 +76,50 @@ public final class JobJson {
             throw new InvalidJsonException("invalid JSON: " + e.getOriginalMessage()
                     + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         }
+    }
+
+    /**
+     * Checks that {@code text} is one JSON object (and nothing after it) by reading it as a token stream, without
+     * building it, and returns it trimmed. Used where the text is stored as it is (a job's data).
+     *
+     * @throws InvalidJsonException saying what is wrong, fit for an API client
+     */
+    public static String requireObject(String text) {
+        if (text == null || text.isBlank()) {
+            throw new InvalidJsonException("the body is empty: send a JSON object");
+        }
+        try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
+            JsonToken first = parser.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                throw new InvalidJsonException("a job's data must be a JSON object, got " + kind(first));
+            }
+            parser.skipChildren();
+            if (parser.nextToken() != null) {
+                throw new InvalidJsonException("invalid JSON: more text after the object");
+            }
+        } catch (JsonProcessingException e) {
+            throw new InvalidJsonException("invalid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (IOException e) {
+            throw new InvalidJsonException("invalid JSON: " + e.getMessage());
+        }
+        return text.trim();
+    }
+
+    /** The kind of JSON value a token starts, as a client would name it. */
+    public static String kind(JsonToken token) {
+        if (token == null) {
+            return "nothing";
+        }
+        return switch (token) {
+            case START_OBJECT -> "object";
+            case START_ARRAY -> "array";
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+            case VALUE_TRUE, VALUE_FALSE -> "boolean";
+            case VALUE_NULL -> "null";
+            default -> token.name().toLowerCase(java.util.Locale.ROOT);
+        };
     }
 
     /** Text that is not the JSON its reader asked for. */

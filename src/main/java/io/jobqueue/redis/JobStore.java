@@ -24,7 +24,7 @@ import org.springframework.data.redis.core.script.RedisScript;
  * {@code src/main/resources/lua}, or BLMOVE). Lists hold jobs by value, so every script finds the job it moves by its
  * exact stored text ({@link Job#stored()}) and says whether it was still there.
  * <pre>
- *   enqueue          (new)      -> queued       enqueue.lua (publishes 'queued')
+ *   enqueue[All]     (new)      -> queued       enqueue.lua (publishes 'queued')
  *   moveToProcessing queued     -> processing   takeJobs.lua, or BLMOVE when the queue is empty
  *   activate         (rewrite as 'processing' and lease, in place)   activateJobs.lua
  *   moveToCompleted  processing -> completed    moveToFinished.lua
@@ -54,6 +54,8 @@ public final class JobStore extends ServiceSupport {
     private static final RedisScript<List<Object>> EXTEND_LEASES = LuaScript.returningList("extendLeases");
     private static final RedisScript<List<Object>> CLAIM_STALLED = LuaScript.returningList("claimStalled");
     private static final RedisScript<List<Object>> RETRY_FAILED = LuaScript.returningList("retryFailed");
+
+    private static final int ENQUEUE_CHUNK = 1000;
 
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
@@ -90,6 +92,39 @@ public final class JobStore extends ServiceSupport {
     public Job enqueue(Job job) {
         enqueuer.call(job);
         return job.asStored();
+    }
+
+    /**
+     * (new) -> queued, for many jobs: one script run per {@value #ENQUEUE_CHUNK} jobs, each an LPUSH and a 'queued'
+     * event per job. Each run is atomic; if Redis fails midway, the jobs of the runs already done stay queued and the
+     * exception says how many ({@link PartlyEnqueuedException}).
+     */
+    public List<Job> enqueueAll(List<Job> jobs) {
+        List<Job> stored = new ArrayList<>(jobs.size());
+        for (int from = 0; from < jobs.size(); from += ENQUEUE_CHUNK) {
+            List<Job> chunk = jobs.subList(from, Math.min(jobs.size(), from + ENQUEUE_CHUNK));
+            try {
+                runEnqueue(chunk);
+            } catch (RuntimeException e) {
+                throw new PartlyEnqueuedException(stored, e);
+            }
+            chunk.forEach(job -> stored.add(job.asStored()));
+        }
+        return stored;
+    }
+
+    /** Redis failed in the middle of {@link #enqueueAll}: {@link #enqueued()} are queued, the rest are not. */
+    public static final class PartlyEnqueuedException extends RuntimeException {
+        private final transient List<Job> enqueued;
+
+        PartlyEnqueuedException(List<Job> enqueued, RuntimeException cause) {
+            super(enqueued.size() + " jobs were enqueued before Redis failed: " + cause.getMessage(), cause);
+            this.enqueued = enqueued;
+        }
+
+        public List<Job> enqueued() {
+            return enqueued;
+        }
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.jobqueue.worker;
 
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.Job;
@@ -12,7 +16,8 @@ import org.apache.camel.support.DefaultProducer;
 
 /**
  * Enqueues the message body as a new job's {@code data} (a JSON object: JSON text, a Map or a JsonNode), publishes
- * its 'queued' event, and replies with the job's JSON and its id in the {@code JobId} header.
+ * its 'queued' event, and replies with the job's JSON and its id in the {@code JobId} header. A body that is a List
+ * enqueues one job per element, many per round trip, and replies {@code {"count": n, "ids": [...]}}.
  * Per-job options come from headers: {@code JobMaxAttempts} (1-1000) and {@code JobTimeoutMs} (1 or more); they are
  * stored in the job as {@code maxAttempts} and {@code timeoutMs}, so a job pushed by another client can carry them too.
  */
@@ -32,19 +37,67 @@ public final class JobQueueProducer extends DefaultProducer {
     @Override
     public void process(Exchange exchange) {
         Message message = exchange.getMessage();
-        JsonNode data = JobData.of(message.getBody());
-        Job job = Job.create(data, Instant.now());
-        job = withOption(job, "maxAttempts", message.getHeader(MAX_ATTEMPTS, String.class), 1000);
-        job = withOption(job, "timeoutMs", message.getHeader(TIMEOUT_MS, String.class), Long.MAX_VALUE);
-        job = store.enqueue(job);
-        message.setBody(job.json());
-        message.setHeader(JOB_ID, job.id());
+        Long maxAttempts = option(message, MAX_ATTEMPTS, "maxAttempts", 1000);
+        Long timeoutMs = option(message, TIMEOUT_MS, "timeoutMs", Long.MAX_VALUE);
+        long now = System.currentTimeMillis();
+        Object body = message.getBody();
+        if (body instanceof List<?> elements) {
+            List<Job> jobs = new ArrayList<>(elements.size());
+            for (Object element : elements) {
+                jobs.add(newJob(element, now, maxAttempts, timeoutMs));
+            }
+            List<String> ids = new ArrayList<>(jobs.size());
+            store.enqueueAll(jobs).forEach(job -> ids.add(job.id()));
+            Map<String, Object> reply = new LinkedHashMap<>();
+            reply.put("count", ids.size());
+            reply.put("ids", ids);
+            message.setBody(JobJson.write(reply));
+        } else {
+            Job job = store.enqueue(newJob(body, now, maxAttempts, timeoutMs));
+            message.setBody(job.json());
+            message.setHeader(JOB_ID, job.id());
+        }
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
     }
 
-    private static Job withOption(Job job, String name, String value, long max) {
-        if (value == null || value.isBlank()) {
+    private static Job newJob(Object data, long now, Long maxAttempts, Long timeoutMs) {
+        Job job = Job.create(dataJson(data), now);
+        if (maxAttempts == null && timeoutMs == null) {
             return job;
+        }
+        Job.Edit edit = job.edit();
+        if (maxAttempts != null) {
+            edit.set("maxAttempts", maxAttempts);
+        }
+        if (timeoutMs != null) {
+            edit.set("timeoutMs", timeoutMs);
+        }
+        return edit.done();
+    }
+
+    /** A job's data as JSON text; it must be a JSON object, as in the seed. Text is checked, not rebuilt. */
+    static String dataJson(Object body) {
+        if (body instanceof byte[] bytes) {
+            body = new String(bytes, StandardCharsets.UTF_8);
+        }
+        if (body instanceof String text) {
+            return JobJson.requireObject(text);
+        }
+        if (body == null) {
+            throw new JobJson.InvalidJsonException("the body is empty: send a JSON object");
+        }
+        JsonNode data = body instanceof JsonNode node ? node : JobJson.MAPPER.valueToTree(body);
+        if (!data.isObject()) {
+            throw new JobJson.InvalidJsonException("a job's data must be a JSON object, got "
+                    + data.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return JobJson.write(data);
+    }
+
+    private static Long option(Message message, String header, String name, long max) {
+        String value = message.getHeader(header, String.class);
+        if (value == null || value.isBlank()) {
+            return null;
         }
         long number;
         try {
@@ -56,32 +109,6 @@ public final class JobQueueProducer extends DefaultProducer {
             throw new IllegalArgumentException(name + " must be a whole number from 1" + (max < Long.MAX_VALUE ? " to " + max : "")
                     + ", got '" + value + "'");
         }
-        return job.with(name, number);
-    }
-
-    /** A job's data from a message body; it must be a JSON object, as in the seed. */
-    static final class JobData {
-        private JobData() {
-        }
-
-        static JsonNode of(Object body) {
-            JsonNode data;
-            if (body instanceof JsonNode node) {
-                data = node;
-            } else if (body instanceof String text) {
-                data = JobJson.read(text);
-            } else if (body instanceof byte[] bytes) {
-                data = JobJson.read(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
-            } else if (body == null) {
-                throw new JobJson.InvalidJsonException("the body is empty: send a JSON object");
-            } else {
-                data = JobJson.MAPPER.valueToTree(body);
-            }
-            if (!data.isObject()) {
-                throw new JobJson.InvalidJsonException("a job's data must be a JSON object, got "
-                        + data.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
-            }
-            return data;
-        }
+        return number;
     }
 }
