@@ -7,6 +7,7 @@ import io.jobqueue.api.ApiHeaders;
 import io.jobqueue.api.HttpErrorPages;
 import io.jobqueue.api.JobRequests;
 import io.jobqueue.events.JobEvents;
+import io.jobqueue.events.JobEventsComponent;
 import io.jobqueue.job.RetryPolicy;
 import io.jobqueue.monitor.MonitorConsole;
 import io.jobqueue.monitor.MonitorRoutes;
@@ -97,7 +98,8 @@ final class JobQueueConfiguration implements CamelConfiguration {
             registry.bind("leaseKeeper", new LeaseKeeper(store, held));
             registry.bind("reaper", new Reaper(store, events, settings.lease().maxStalls(), settings.lease().durationMs()));
             registry.bind("retryScheduler", new RetryScheduler(store));
-            camel.addRoutes(new WorkerRoutes(runner, store, events, retryPolicy));
+            camel.addComponent("jobevents", new JobEventsComponent(events, keys.eventsChannel()));
+            camel.addRoutes(new WorkerRoutes(runner, store, retryPolicy));
             camel.addRoutes(new MaintenanceRoutes(settings));
         }
         if (role.monitor) {

@@ -18,12 +18,16 @@ public record JobEvent(String jobId, String status, String workerId, String time
 
     /** The event that announces the job's current status. */
     public static JobEvent of(Job job, Instant now) {
+        return of(job, now.toEpochMilli());
+    }
+
+    public static JobEvent of(Job job, long nowMillis) {
         String status = job.status();
         String workerId = Job.QUEUED.equals(status) ? null : job.text("workerId");
         boolean settled = Job.QUEUED.equals(status) || Job.PROCESSING.equals(status) || Job.COMPLETED.equals(status);
         String error = settled ? null : job.text("error");
         Integer attempt = "retrying".equals(status) ? job.attempts() : null;
-        return new JobEvent(job.id(), status, workerId, JobJson.timestamp(now), error, attempt);
+        return new JobEvent(job.id(), status, workerId, JobJson.timestamp(nowMillis), error, attempt);
     }
 
     /** The event's JSON, written by hand: one is written per status change, and a general serializer costs more. */

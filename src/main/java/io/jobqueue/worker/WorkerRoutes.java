@@ -5,7 +5,6 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
-import io.jobqueue.events.JobEvents;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.RetryPolicy;
@@ -25,13 +24,13 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * What flows where for a job taken by a worker:
  * <pre>
  *   jobqueue:job_queue     take: queued -> processing (one exchange per job, body: the Job)
- *     wireTap -> event     'processing'
+ *     wireTap -> jobevents 'processing' (published on job_status)
  *     jobRunner.run        run the task route or the default processor, within the job's timeout (body: Attempt)
  *     choice
  *       succeeded          jobStore.moveToCompleted   processing -> completed
  *       retry is due       jobStore.moveToDelayed     processing -> delayed (back in the queue after a backoff)
  *       otherwise          jobStore.moveToFailed      processing -> failed
- *     wireTap -> event     'completed' | 'retrying' | 'failed'
+ *     wireTap -> jobevents 'completed' | 'retrying' | 'failed'
  * </pre>
  * Events go out after the transition they announce: the lists are the truth, events are notifications. The wireTap
  * runs in the worker's own thread (a synchronous executor) so that a job's events keep their order.
@@ -44,17 +43,15 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  */
 public final class WorkerRoutes extends RouteBuilder {
 
-    public static final String JOB_EVENTS = "direct:job-event";
+    private static final String JOB_EVENTS = "jobevents:{{jobqueue.events-channel}}";
 
     private final JobRunner jobRunner;
     private final JobStore jobStore;
-    private final JobEvents jobEvents;
     private final RetryPolicy retryPolicy;
 
-    public WorkerRoutes(JobRunner jobRunner, JobStore jobStore, JobEvents jobEvents, RetryPolicy retryPolicy) {
+    public WorkerRoutes(JobRunner jobRunner, JobStore jobStore, RetryPolicy retryPolicy) {
         this.jobRunner = jobRunner;
         this.jobStore = jobStore;
-        this.jobEvents = jobEvents;
         this.retryPolicy = retryPolicy;
     }
 
@@ -76,10 +73,6 @@ public final class WorkerRoutes extends RouteBuilder {
                 .end()
                 .filter(body().isNotNull()) // null: the lease was lost and another worker owns the job now
                     .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end();
-
-        from(JOB_EVENTS)
-                .routeId("job-events")
-                .process(exchange -> jobEvents.publish(exchange.getMessage().getBody(Job.class)));
     }
 
     /** A step that replaces the body with {@code step(body)}. */
