@@ -1,11 +1,16 @@
 package io.jobqueue;
 
+import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
 
 import org.apache.camel.main.Main;
 
@@ -48,7 +53,13 @@ public final class Application {
         main.setDefaultPropertyPlaceholderLocation(Files.isRegularFile(Path.of("config/application.properties"))
                 ? "file:config/application.properties"
                 : "classpath:application.properties");
-        main.addOverrideProperty("camel.main.routes-include-pattern", routesPattern(role));
+        String routes = routesPattern(role);
+        if (routes.isEmpty()) {
+            // the monitor loads no YAML (its routes are Java, added by JobQueueConfiguration)
+            main.addOverrideProperty("camel.main.routes-collector-enabled", "false");
+        } else {
+            main.addOverrideProperty("camel.main.routes-include-pattern", routes);
+        }
         main.addOverrideProperty("camel.server.enabled", String.valueOf(role.api));
         String redisUrl = System.getenv("REDIS_URL");
         if (redisUrl != null && !redisUrl.isBlank() && System.getProperty("jobqueue.redis.url") == null) {
@@ -60,15 +71,38 @@ public final class Application {
     }
 
     private static String routesPattern(Role role) {
-        String base = Files.isDirectory(Path.of("routes")) ? "file:routes/" : "classpath:routes/";
+        boolean local = Files.isDirectory(Path.of("routes"));
         List<String> patterns = new ArrayList<>();
         if (role.api) {
-            patterns.add(base + "*.camel.yaml");
+            patterns.add(local ? "file:routes/*.camel.yaml" : packagedRoutes("routes/"));
         }
         if (role.worker) {
-            patterns.add(base + "tasks/*.camel.yaml");
+            patterns.add(local ? "file:routes/tasks/*.camel.yaml" : packagedRoutes("routes/tasks/"));
         }
-        // the monitor loads no YAML; a pattern that matches nothing keeps camel-main off its default locations
-        return patterns.isEmpty() ? base + "none/*.camel.yaml" : String.join(",", patterns);
+        patterns.removeIf(String::isEmpty);
+        return String.join(",", patterns);
+    }
+
+    /**
+     * The YAML routes packaged in the jar directly under {@code folder}, by name. Camel's classpath wildcard would
+     * find them by reading the whole jar (with the embedded Redis binaries, over 40 MB) through a JarInputStream,
+     * which took two seconds of start-up; the jar's central directory lists them at once.
+     */
+    private static String packagedRoutes(String folder) {
+        try {
+            Path jar = Path.of(Application.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!Files.isRegularFile(jar)) {
+                return "classpath:" + folder + "*.camel.yaml";
+            }
+            try (JarFile entries = new JarFile(jar.toFile())) {
+                return entries.stream().map(JarEntry::getName)
+                        .filter(name -> name.startsWith(folder) && name.endsWith(".camel.yaml")
+                                && name.indexOf('/', folder.length()) < 0)
+                        .map(name -> "classpath:" + name)
+                        .collect(Collectors.joining(","));
+            }
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return "classpath:" + folder + "*.camel.yaml";
+        }
     }
 }

@@ -73,7 +73,7 @@ public final class Job {
             throw new InvalidJobException("not a job: it has no \"id\" string");
         }
         String attempts = fields.get("attempts");
-        if (attempts != null && !attempts.equals("null") && !attempts.matches("-?\\d{1,9}")) {
+        if (attempts != null && !attempts.equals("null") && !isSmallWholeNumber(attempts)) {
             throw new InvalidJobException("not a job: \"attempts\" is not a whole number");
         }
         return new Job(fields, text, text);
@@ -114,6 +114,19 @@ public final class Job {
         fields.put("invalid", quote(reason));
         fields.put("raw", quote(value));
         return new Job(fields, null, value);
+    }
+
+    private static boolean isSmallWholeNumber(String raw) {
+        int start = raw.startsWith("-") ? 1 : 0;
+        if (raw.length() <= start || raw.length() - start > 9) {
+            return false;
+        }
+        for (int i = start; i < raw.length(); i++) {
+            if (!Character.isDigit(raw.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Why this record is not a runnable job (set by {@link #activate} for a value that could not be read), or null. */
