@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.job.ObjectJson;
 
 /**
  * Splits a bulk body into the JSON texts of its jobs' data, checking each as a token stream without building it
@@ -19,8 +20,8 @@ final class BulkBody {
     }
 
     /** The elements of a JSON array; each must be an object. */
-    static List<String> arrayElements(String text, int maxJobs) {
-        List<String> jobs = new ArrayList<>();
+    static List<ObjectJson> arrayElements(String text, int maxJobs) {
+        List<ObjectJson> jobs = new ArrayList<>();
         try (JsonParser parser = JobJson.MAPPER.getFactory().createParser(text)) {
             parser.nextToken(); // START_ARRAY: the caller saw the bracket
             JsonToken token;
@@ -31,7 +32,7 @@ final class BulkBody {
                 tooMany(jobs.size() + 1, maxJobs);
                 int start = (int) parser.currentTokenLocation().getCharOffset();
                 parser.skipChildren();
-                jobs.add(text.substring(start, (int) parser.currentLocation().getCharOffset()));
+                jobs.add(new ObjectJson(text.substring(start, (int) parser.currentLocation().getCharOffset())));
             }
             if (parser.nextToken() != null) {
                 throw new ApiException(400, "invalid JSON: more text after the array");
@@ -46,8 +47,8 @@ final class BulkBody {
     }
 
     /** NDJSON: one object per line; blank lines are skipped. */
-    static List<String> lines(String text, int maxJobs) {
-        List<String> jobs = new ArrayList<>();
+    static List<ObjectJson> lines(String text, int maxJobs) {
+        List<ObjectJson> jobs = new ArrayList<>();
         int lineNumber = 0;
         for (String line : text.split("\n")) {
             lineNumber++;
@@ -56,7 +57,7 @@ final class BulkBody {
             }
             tooMany(jobs.size() + 1, maxJobs);
             try {
-                jobs.add(JobJson.requireObject(line));
+                jobs.add(new ObjectJson(JobJson.requireObject(line)));
             } catch (JobJson.InvalidJsonException e) {
                 throw new ApiException(400, "line " + lineNumber + ": " + e.getMessage());
             }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.jobqueue.job.JobJson;
 import io.jobqueue.job.Job;
+import io.jobqueue.job.ObjectJson;
 import io.jobqueue.redis.JobLists;
 import io.jobqueue.redis.JobStore;
 import io.jobqueue.redis.QueueType;
@@ -55,7 +56,7 @@ public final class JobRequests {
         if (start.isEmpty()) {
             throw new ApiException(400, "the body is empty: send a JSON array of objects, or one JSON object per line");
         }
-        List<String> jobs = start.startsWith("[") ? BulkBody.arrayElements(start, maxBulkJobs) : BulkBody.lines(start, maxBulkJobs);
+        List<ObjectJson> jobs = start.startsWith("[") ? BulkBody.arrayElements(start, maxBulkJobs) : BulkBody.lines(start, maxBulkJobs);
         if (jobs.isEmpty()) {
             throw new ApiException(400, "no jobs in the body");
         }

@@ -10,7 +10,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -38,6 +37,7 @@ public final class Job {
     private final Map<String, String> fields;
     private final String stored;
     private String json;
+    private String id;
 
     private Job(Map<String, String> fields, String json, String stored) {
         this.fields = fields;
@@ -52,11 +52,12 @@ public final class Job {
 
     /** A new job whose data is the given JSON text, already checked to be one JSON object (stored as it is). */
     public static Job create(String dataJson, long nowMillis) {
+        // id, timestamp and status are plain ASCII: quoted without the escaping check
         Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("id", quote("job_" + nowMillis + "_" + randomSuffix()));
+        fields.put("id", "\"job_" + nowMillis + "_" + randomSuffix() + "\"");
         fields.put("data", dataJson);
-        fields.put("createdAt", quote(JobJson.timestamp(nowMillis)));
-        fields.put("status", quote(QUEUED));
+        fields.put("createdAt", "\"" + JobJson.timestamp(nowMillis) + "\"");
+        fields.put("status", "\"" + QUEUED + "\"");
         fields.put("attempts", "0");
         return new Job(fields, null, null);
     }
@@ -135,7 +136,12 @@ public final class Job {
     }
 
     public String id() {
-        return text("id");
+        String cached = id;
+        if (cached == null) {
+            cached = text("id");
+            id = cached;
+        }
+        return cached;
     }
 
     /** The job's data, parsed (null node when absent). */
@@ -301,7 +307,7 @@ public final class Job {
                 if (out.length() > 1) {
                     out.append(',');
                 }
-                out.append(quote(field.getKey())).append(':').append(field.getValue());
+                out.append(quotedName(field.getKey())).append(':').append(field.getValue());
             }
             json = out.append('}').toString();
         }
@@ -349,10 +355,22 @@ public final class Job {
         return fields;
     }
 
-    static String quote(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-        JsonStringEncoder.getInstance().quoteAsString(text, out);
-        return out.append('"').toString();
+    private static String quote(String text) {
+        return JobJson.quote(text);
+    }
+
+    /** Field names, quoted once: there are only a handful, and every job written quotes them all. */
+    private static final Map<String, String> QUOTED_NAMES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String quotedName(String name) {
+        String quoted = QUOTED_NAMES.get(name);
+        if (quoted == null) {
+            quoted = quote(name);
+            if (QUOTED_NAMES.size() < 1000) {
+                QUOTED_NAMES.put(name, quoted);
+            }
+        }
+        return quoted;
     }
 
     private static String randomSuffix() {

@@ -4,7 +4,6 @@ import java.time.Instant;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 /**
  * A status change, as published on the {@code job_status} channel: the seed's
@@ -51,8 +50,7 @@ public record JobEvent(String jobId, String status, String workerId, String time
         if (comma) {
             json.append(',');
         }
-        json.append('"').append(name).append("\":\"");
-        JsonStringEncoder.getInstance().quoteAsString(value, json);
-        json.append('"');
+        json.append('"').append(name).append("\":");
+        JobJson.appendQuoted(json, value);
     }
 }

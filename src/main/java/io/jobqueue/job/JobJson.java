@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -120,6 +121,34 @@ public final class JobJson {
             case VALUE_NULL -> "null";
             default -> token.name().toLowerCase(java.util.Locale.ROOT);
         };
+    }
+
+    /**
+     * {@code text} as a JSON string literal. Ids, statuses and timestamps need no escaping, and checking that is much
+     * cheaper than escaping (this runs for every field written).
+     */
+    public static String quote(String text) {
+        return appendQuoted(new StringBuilder(text.length() + 2), text).toString();
+    }
+
+    public static StringBuilder appendQuoted(StringBuilder out, String text) {
+        out.append('"');
+        if (needsEscaping(text)) {
+            JsonStringEncoder.getInstance().quoteAsString(text, out);
+        } else {
+            out.append(text);
+        }
+        return out.append('"');
+    }
+
+    private static boolean needsEscaping(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Text that is not the JSON its reader asked for. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jobqueue.job.Attempt;
@@ -55,14 +56,12 @@ public final class JobStore extends ServiceSupport {
     private static final RedisScript<List<Object>> CLAIM_STALLED = LuaScript.returningList("claimStalled");
     private static final RedisScript<List<Object>> RETRY_FAILED = LuaScript.returningList("retryFailed");
 
-    private static final int ENQUEUE_CHUNK = 1000;
-
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
     private final RetryPolicy retryPolicy;
     private final long leaseDurationMs;
     private final long maxJobBytes;
-    private final Batcher<Job, Long> enqueuer;
+    private final Batcher<NewJob, Long> enqueuer;
     private final Batcher<Move, Boolean> completer;
     private final Batcher<Move, Boolean> failer;
     private final Batcher<Move, Boolean> delayer;
@@ -88,27 +87,42 @@ public final class JobStore extends ServiceSupport {
         return keys;
     }
 
+    /** A job to enqueue and its 'queued' event, written by the caller's thread, not the group commit's. */
+    private record NewJob(String json, String event) {
+        static NewJob of(Job job) {
+            return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json());
+        }
+    }
+
     /** (new) -> queued: LPUSH the job and publish its 'queued' event in one step. */
     public Job enqueue(Job job) {
-        enqueuer.call(job);
+        enqueuer.call(NewJob.of(job));
         return job.asStored();
     }
 
     /**
-     * (new) -> queued, for many jobs: one script run per {@value #ENQUEUE_CHUNK} jobs, each an LPUSH and a 'queued'
-     * event per job. Each run is atomic; if Redis fails midway, the jobs of the runs already done stay queued and the
-     * exception says how many ({@link PartlyEnqueuedException}).
+     * (new) -> queued, for many jobs: they join the enqueue group commit, which writes up to 1000 per script run (an
+     * LPUSH and a 'queued' event per job) while this thread is still handing in the rest. Each run is atomic; if
+     * Redis fails, the jobs of the runs that succeeded stay queued and the exception lists them
+     * ({@link PartlyEnqueuedException}).
      */
     public List<Job> enqueueAll(List<Job> jobs) {
+        List<CompletableFuture<Long>> runs = new ArrayList<>(jobs.size());
+        for (Job job : jobs) {
+            runs.add(enqueuer.submit(NewJob.of(job)));
+        }
         List<Job> stored = new ArrayList<>(jobs.size());
-        for (int from = 0; from < jobs.size(); from += ENQUEUE_CHUNK) {
-            List<Job> chunk = jobs.subList(from, Math.min(jobs.size(), from + ENQUEUE_CHUNK));
+        RuntimeException failure = null;
+        for (int i = 0; i < jobs.size(); i++) {
             try {
-                runEnqueue(chunk);
-            } catch (RuntimeException e) {
-                throw new PartlyEnqueuedException(stored, e);
+                runs.get(i).join();
+                stored.add(jobs.get(i).asStored());
+            } catch (CompletionException e) {
+                failure = e.getCause() instanceof RuntimeException cause ? cause : e;
             }
-            chunk.forEach(job -> stored.add(job.asStored()));
+        }
+        if (failure != null) {
+            throw new PartlyEnqueuedException(stored, failure);
         }
         return stored;
     }
@@ -330,14 +344,13 @@ public final class JobStore extends ServiceSupport {
         return flags(redis.execute(REQUEUE, List.of(keys.processing(), keys.leases(), keys.queued()), args.toArray()));
     }
 
-    private List<Long> runEnqueue(List<Job> jobs) {
-        Instant now = Instant.now();
+    private List<Long> runEnqueue(List<NewJob> jobs) {
         Object[] args = new Object[1 + 2 * jobs.size()];
         args[0] = keys.eventsChannel();
         int i = 1;
-        for (Job job : jobs) {
+        for (NewJob job : jobs) {
             args[i++] = job.json();
-            args[i++] = JobEvent.of(job, now).json();
+            args[i++] = job.event();
         }
         Long length = redis.execute(ENQUEUE, List.of(keys.queued()), args);
         return Collections.nCopies(jobs.size(), length);

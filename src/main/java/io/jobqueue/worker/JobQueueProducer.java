@@ -9,6 +9,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.job.ObjectJson;
 import io.jobqueue.redis.JobStore;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -77,6 +78,9 @@ public final class JobQueueProducer extends DefaultProducer {
 
     /** A job's data as JSON text; it must be a JSON object, as in the seed. Text is checked, not rebuilt. */
     static String dataJson(Object body) {
+        if (body instanceof ObjectJson checked) {
+            return checked.text();
+        }
         if (body instanceof byte[] bytes) {
             body = new String(bytes, StandardCharsets.UTF_8);
         }
