@@ -42,7 +42,7 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--bullmq-concurrency", type=int, default=10)
-    p.add_argument("--jvm", default=lib.RECOMMENDED_JVM, help="JVM flags for our worker ('' for none)")
+    p.add_argument("--jvm", default=lib.recommended_jvm("worker"), help="JVM flags for our worker ('' for none)")
     a = p.parse_args()
     lib.ensure_setup()
     print(f"drain {a.jobs} no-op jobs, JVM flags: {a.jvm or '(none)'}, {lib.machine()}")

@@ -111,7 +111,7 @@ def main():
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--rate", type=int, default=500)
     p.add_argument("--latency-seconds", type=int, default=10)
-    p.add_argument("--jvm", default=lib.RECOMMENDED_JVM, help="JVM flags for our process ('' for none)")
+    p.add_argument("--jvm", default=lib.recommended_jvm("all"), help="JVM flags for our process ('' for none)")
     p.add_argument("--only", choices=["throughput", "latency"], help="run one of the two measurements")
     a = p.parse_args()
     jvm = a.jvm.split()

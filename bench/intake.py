@@ -54,8 +54,8 @@ def main():
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--bulk-jobs", type=int, default=100000)
-    p.add_argument("--warmup", type=int, default=15, help="seconds of load before measuring")
-    p.add_argument("--jvm", default=lib.RECOMMENDED_JVM, help="JVM flags for the api process ('' for none)")
+    p.add_argument("--warmup", type=int, default=30, help="seconds of load before measuring (the JIT compiles the request path)")
+    p.add_argument("--jvm", default=lib.recommended_jvm("api"), help="JVM flags for the api process ('' for none)")
     a = p.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")

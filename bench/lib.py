@@ -18,10 +18,16 @@ JAR = os.path.join(ROOT, "target", "redis-job-queue.jar")
 ANCHORS = os.path.normpath(os.path.join(ROOT, "..", "shared", "anchors"))
 ANCHORS_WORK = os.environ.get("ANCHORS_WORK", "/tmp/anchors-work")
 REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6390"))
-# the JVM flags bin/redis-job-queue uses (see bench/README.md); --jvm '' measures plain java -jar
-RECOMMENDED_JVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-if os.path.isfile(os.path.join(ROOT, "target", "redis-job-queue.jsa")):
-    RECOMMENDED_JVM += " -XX:SharedArchiveFile=" + os.path.join(ROOT, "target", "redis-job-queue.jsa") + " -Xshare:auto"
+
+
+def recommended_jvm(role):
+    """The JVM flags bin/redis-job-queue uses for a role (see bench/README.md); --jvm '' measures plain java -jar."""
+    flags = "-XX:+UseSerialGC" + ("" if role == "api" else " -XX:TieredStopAtLevel=1")
+    archive = os.path.join(ROOT, "target", "redis-job-queue.jsa")
+    if os.path.isfile(archive):
+        flags += f" -XX:SharedArchiveFile={archive} -Xshare:auto"
+    return flags
+
 # a job that does nothing, as BullMQ's no-op processor: the default processor with 0 ms and no failures
 NO_OP = {"jobqueue.processor.min-duration-ms": 0, "jobqueue.processor.max-duration-ms": 0,
          "jobqueue.processor.failure-rate": 0}

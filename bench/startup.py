@@ -55,11 +55,12 @@ def main():
     p.add_argument("--runs", type=int, default=5)
     a = p.parse_args()
     lib.ensure_setup()
-    print(f"start-up to first 201, {lib.machine()}\n  flags: {lib.RECOMMENDED_JVM}")
+    flags = lib.recommended_jvm("all")
+    print(f"start-up to first 201, {lib.machine()}\n  flags: {flags}")
     tuned, plain, bare = [], [], []
     for i in range(a.runs):
         bare.append(jvm_start())
-        tuned.append(first_201(lib.RECOMMENDED_JVM.split()))
+        tuned.append(first_201(flags.split()))
         plain.append(first_201([]))
         print(f"  run {i + 1}: java -version {bare[-1]:.2f} s   with the flags {tuned[-1][0]:.2f} s (RSS {tuned[-1][1]:.0f} MB)"
               f"   plain java -jar {plain[-1][0]:.2f} s (RSS {plain[-1][1]:.0f} MB)", flush=True)

@@ -20,6 +20,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.testing.Await;
 import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.JarProcess;
 import io.jobqueue.testing.PrivateRedis;
@@ -176,7 +177,7 @@ class ProcessesIT {
                  Jedis redis = new Jedis("127.0.0.1", redisPort)) {
                 assertTrue(worker.awaitLog("using the embedded Redis already running on 127.0.0.1:" + redisPort,
                         Duration.ofSeconds(60)), worker.stderr());
-                assertTrue(waitFor(() -> redis.llen(queue + ":completed") == 1), "the worker processed the posted job");
+                assertTrue(Await.until(() -> redis.llen(queue + ":completed") == 1), "the worker processed the posted job");
                 assertExitAfterSigterm(worker.terminate(Duration.ofSeconds(20)));
             }
             assertExitAfterSigterm(api.terminate(Duration.ofSeconds(20)));
@@ -212,14 +213,4 @@ class ProcessesIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
-    }
 }

@@ -38,8 +38,7 @@ final class BulkBody {
                 throw new ApiException(400, "invalid JSON: more text after the array");
             }
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "invalid JSON after element " + jobs.size() + ": " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new ApiException(400, "invalid JSON after element " + jobs.size() + ": " + JobJson.problem(e));
         } catch (IOException e) {
             throw new ApiException(400, "invalid JSON: " + e.getMessage());
         }

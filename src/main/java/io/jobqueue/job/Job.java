@@ -68,7 +68,12 @@ public final class Job {
      * @throws InvalidJobException when the text is not a JSON object with a non-empty string {@code id}
      */
     public static Job parse(String text) {
-        Map<String, String> fields = topLevelFields(text);
+        Map<String, String> fields;
+        try {
+            fields = JobJson.topLevelFields(text);
+        } catch (JobJson.InvalidJsonException e) {
+            throw new InvalidJobException("not a job: " + e.getMessage());
+        }
         String id = fields.get("id");
         if (id == null || !id.startsWith("\"") || id.length() < 3) {
             throw new InvalidJobException("not a job: it has no \"id\" string");
@@ -317,42 +322,6 @@ public final class Job {
     @Override
     public String toString() {
         return json();
-    }
-
-    /** The top-level fields of a JSON object, each value as its exact text; the data inside is checked, not built. */
-    private static Map<String, String> topLevelFields(String text) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        try (JsonParser parser = JobJson.MAPPER.getFactory().createParser(text)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw new InvalidJobException("not a job: the value is empty");
-            }
-            if (first != JsonToken.START_OBJECT) {
-                throw new InvalidJobException("not a job: expected a JSON object, got " + JobJson.kind(first));
-            }
-            JsonToken token;
-            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                int start = (int) parser.currentTokenLocation().getCharOffset();
-                if (value.isStructStart()) {
-                    parser.skipChildren();
-                } else {
-                    parser.finishToken();
-                }
-                int end = (int) parser.currentLocation().getCharOffset();
-                fields.put(name, text.substring(start, end));
-            }
-            if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
-                throw new InvalidJobException("not a job: invalid JSON after the object");
-            }
-        } catch (JsonProcessingException e) {
-            throw new InvalidJobException("not a job: invalid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-        } catch (IOException e) {
-            throw new InvalidJobException("not a job: " + e.getMessage());
-        }
-        return fields;
     }
 
     private static String quote(String text) {

@@ -2,6 +2,8 @@ package io.jobqueue.job;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
@@ -74,9 +76,49 @@ public final class JobJson {
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new InvalidJsonException("invalid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new InvalidJsonException("invalid JSON: " + problem(e));
         }
+    }
+
+    /** What a parser found wrong, and where: for error messages that a client can act on. */
+    public static String problem(JsonProcessingException e) {
+        return e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
+    /**
+     * The top-level fields of a JSON object, each value as its exact text, in order; the values are checked by the
+     * tokenizer, not built. This is how jobs are read: their data is moved, never parsed.
+     *
+     * @throws InvalidJsonException when the text is not exactly one JSON object
+     */
+    public static Map<String, String> topLevelFields(String text) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
+            JsonToken first = parser.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                throw new InvalidJsonException(first == null ? "the value is empty" : "expected a JSON object, got " + kind(first));
+            }
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                int start = (int) parser.currentTokenLocation().getCharOffset();
+                if (value.isStructStart()) {
+                    parser.skipChildren();
+                } else {
+                    parser.finishToken();
+                }
+                fields.put(name, text.substring(start, (int) parser.currentLocation().getCharOffset()));
+            }
+            if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                throw new InvalidJsonException("invalid JSON after the object");
+            }
+        } catch (JsonProcessingException e) {
+            throw new InvalidJsonException("invalid JSON: " + problem(e));
+        } catch (IOException e) {
+            throw new InvalidJsonException("invalid JSON: " + e.getMessage());
+        }
+        return fields;
     }
 
     /**
@@ -99,8 +141,7 @@ public final class JobJson {
                 throw new InvalidJsonException("invalid JSON: more text after the object");
             }
         } catch (JsonProcessingException e) {
-            throw new InvalidJsonException("invalid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new InvalidJsonException("invalid JSON: " + problem(e));
         } catch (IOException e) {
             throw new InvalidJsonException("invalid JSON: " + e.getMessage());
         }

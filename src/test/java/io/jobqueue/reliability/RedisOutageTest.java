@@ -14,6 +14,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.Role;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.testing.Await;
 import io.jobqueue.testing.PrivateRedis;
 import io.jobqueue.testing.RunningApp;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class RedisOutageTest {
             }
 
             try (Jedis client = redis.client()) {
-                assertTrue(RetryAndTimeoutTest.waitFor(() -> client.llen(app.queue + ":completed") >= accepted.size()),
+                assertTrue(Await.until(() -> client.llen(app.queue + ":completed") >= accepted.size()),
                         "stats: " + client.llen(app.queue) + " queued, " + client.lrange(app.queue + ":processing", 0, -1) + " processing");
                 Map<String, Integer> seen = new HashMap<>();
                 for (String value : client.lrange(app.queue + ":completed", 0, -1)) {

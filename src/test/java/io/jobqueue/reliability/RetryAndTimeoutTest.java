@@ -11,6 +11,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.Role;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.testing.Await;
 import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.RunningApp;
 import io.jobqueue.testing.TestRedis;
@@ -78,7 +79,7 @@ class RetryAndTimeoutTest {
         String lucky = post("/jobs", "{\"task\":\"fail_until\",\"succeedOn\":2}");
         String limited = post("/jobs?maxAttempts=2", "{\"task\":\"fail_until\",\"succeedOn\":5}");
 
-        assertTrue(waitFor(() -> contains(app.queue + ":completed", lucky) && contains(app.queue + ":failed", limited)));
+        assertTrue(Await.until(() -> contains(app.queue + ":completed", lucky) && contains(app.queue + ":failed", limited)));
         JsonNode completed = find(app.queue + ":completed", lucky);
         assertEquals(2, completed.path("attempts").asInt());
         assertEquals("attempt 2", completed.path("result").asText());
@@ -102,7 +103,7 @@ class RetryAndTimeoutTest {
         String next = post("/jobs", "{\"task\":\"sleep\",\"ms\":1}");
         long started = System.nanoTime();
 
-        assertTrue(waitFor(() -> contains(app.queue + ":completed", next)), "the only worker was free again");
+        assertTrue(Await.until(() -> contains(app.queue + ":completed", next)), "the only worker was free again");
         assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos());
         JsonNode failed = find(app.queue + ":failed", slow);
         assertEquals("timeout: the attempt ran longer than 300 ms", failed.path("error").asText());
@@ -113,7 +114,7 @@ class RetryAndTimeoutTest {
         String broken = post("/jobs?maxAttempts=1", "{\"task\":\"throw_error\"}");
         String next = post("/jobs", "{\"task\":\"sleep\",\"ms\":1}");
 
-        assertTrue(waitFor(() -> contains(app.queue + ":completed", next)));
+        assertTrue(Await.until(() -> contains(app.queue + ":completed", next)));
         assertEquals("StackOverflowError", find(app.queue + ":failed", broken).path("error").asText());
     }
 
@@ -123,7 +124,7 @@ class RetryAndTimeoutTest {
         redis.lpush(app.queue, big);
         String next = post("/jobs", "{\"task\":\"sleep\",\"ms\":1}");
 
-        assertTrue(waitFor(() -> contains(app.queue + ":completed", next)));
+        assertTrue(Await.until(() -> contains(app.queue + ":completed", next)));
         JsonNode failed = null;
         for (String value : redis.lrange(app.queue + ":failed", 0, -1)) {
             if (value.contains("job_big")) {
@@ -175,14 +176,4 @@ class RetryAndTimeoutTest {
         throw new AssertionError(id + " is not in " + key);
     }
 
-    static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
-    }
 }

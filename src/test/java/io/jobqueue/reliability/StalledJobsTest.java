@@ -10,6 +10,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.Role;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.testing.Await;
 import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.RunningApp;
 import io.jobqueue.testing.TestRedis;
@@ -68,7 +69,7 @@ class StalledJobsTest {
         String taken = "{\"id\":\"job_never_leased\",\"data\":{},\"status\":\"queued\",\"attempts\":0}";
         redis.lpush(app.queue + ":processing", taken);
 
-        assertTrue(waitFor(() -> redis.llen(app.queue + ":completed") == 1));
+        assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") == 1));
         JsonNode done = JobJson.read(redis.lindex(app.queue + ":completed", 0));
         assertEquals("job_never_leased", done.path("id").asText());
         assertTrue(done.path("stalls").isMissingNode(), "it never ran, so it did not stall");
@@ -82,7 +83,7 @@ class StalledJobsTest {
         redis.lpush(app.queue + ":processing", held);
         redis.zadd(app.queue + ":leases", System.currentTimeMillis() - 1, held);
 
-        assertTrue(waitFor(() -> redis.llen(app.queue + ":failed") == 1));
+        assertTrue(Await.until(() -> redis.llen(app.queue + ":failed") == 1));
         JsonNode failed = JobJson.read(redis.lindex(app.queue + ":failed", 0));
         assertTrue(failed.path("error").asText().startsWith("stalled 2 times"), failed.toString());
         assertEquals(0, failed.path("attempts").asInt());
@@ -106,7 +107,4 @@ class StalledJobsTest {
         }
     }
 
-    private static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        return RetryAndTimeoutTest.waitFor(condition);
-    }
 }

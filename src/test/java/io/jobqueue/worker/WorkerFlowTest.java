@@ -13,6 +13,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.Role;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.testing.Await;
 import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.RunningApp;
 import io.jobqueue.testing.TestRedis;
@@ -104,7 +105,7 @@ class WorkerFlowTest {
         redis.lpush(app.queue, "{\"data\":{\"no\":\"id\"}}");
         redis.lpush(app.queue, "{\"id\":\"job_after_poison\",\"data\":{}}");
 
-        assertTrue(waitFor(() -> redis.llen(app.queue + ":completed") == 1 && redis.llen(app.queue + ":failed") == 2));
+        assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") == 1 && redis.llen(app.queue + ":failed") == 2));
         List<String> failed = redis.lrange(app.queue + ":failed", 0, -1);
         JsonNode notJson = JobJson.read(failed.get(1));
         assertEquals("this is not json", notJson.path("raw").asText());
@@ -122,7 +123,7 @@ class WorkerFlowTest {
         String refused = JobJson.read(app.post("/jobs", "{\"task\":\"process_payment\",\"amount\":-5}").body()).path("id").asText();
         String other = JobJson.read(app.post("/jobs", "{\"task\":\"no_such_route\"}").body()).path("id").asText();
 
-        assertTrue(waitFor(() -> redis.llen(app.queue + ":completed") == 2 && redis.llen(app.queue + ":failed") == 1));
+        assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") == 2 && redis.llen(app.queue + ":failed") == 1));
         JsonNode completed = findJob(app.queue + ":completed", paid);
         assertEquals("{\"charged\":100,\"job\":\"" + paid + "\"}", completed.path("result").toString());
         JsonNode failed = findJob(app.queue + ":failed", refused);
@@ -136,7 +137,7 @@ class WorkerFlowTest {
         app = RunningApp.start(Role.ALL, Map.of());
         String id = JobJson.read(app.post("/jobs", "{\"task\":\"post-job\"}").body()).path("id").asText();
 
-        assertTrue(waitFor(() -> redis.llen(app.queue + ":completed") == 1));
+        assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") == 1));
         assertTrue(findJob(app.queue + ":completed", id).path("result").path("processed").asBoolean(),
                 "ran by the default processor, not by the intake route");
         assertEquals(0, redis.llen(app.queue));
@@ -157,14 +158,4 @@ class WorkerFlowTest {
                 .filter(status -> status.equals("completed") || status.equals("failed")).count();
     }
 
-    static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
-    }
 }
