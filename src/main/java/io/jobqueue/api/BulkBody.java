@@ -1,6 +1,7 @@
 package io.jobqueue.api;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,10 +20,10 @@ final class BulkBody {
     private BulkBody() {
     }
 
-    /** The elements of a JSON array; each must be an object. */
-    static List<ObjectJson> arrayElements(String text, int maxJobs) {
+    /** The elements of a JSON array, read from the body's UTF-8 bytes as they came (no copy as text first); each must be an object. */
+    static List<ObjectJson> arrayElements(byte[] body, int maxJobs) {
         List<ObjectJson> jobs = new ArrayList<>();
-        try (JsonParser parser = JobJson.MAPPER.getFactory().createParser(text)) {
+        try (JsonParser parser = JobJson.MAPPER.getFactory().createParser(body)) {
             parser.nextToken(); // START_ARRAY: the caller saw the bracket
             JsonToken token;
             while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
@@ -30,9 +31,10 @@ final class BulkBody {
                     throw new ApiException(400, "element " + jobs.size() + " is not a JSON object (got " + JobJson.kind(token) + ")");
                 }
                 tooMany(jobs.size() + 1, maxJobs);
-                int start = (int) parser.currentTokenLocation().getCharOffset();
+                int start = (int) parser.currentTokenLocation().getByteOffset();
                 parser.skipChildren();
-                jobs.add(new ObjectJson(text.substring(start, (int) parser.currentLocation().getCharOffset())));
+                int end = (int) parser.currentLocation().getByteOffset();
+                jobs.add(new ObjectJson(new String(body, start, end - start, StandardCharsets.UTF_8)));
             }
             if (parser.nextToken() != null) {
                 throw new ApiException(400, "invalid JSON: more text after the array");

@@ -51,12 +51,16 @@ public final class JobRequests {
      */
     public void readBulkBody(Exchange exchange) {
         byte[] raw = rawBody(exchange);
-        String text = raw == null ? "" : new String(raw, StandardCharsets.UTF_8);
-        String start = text.stripLeading();
-        if (start.isEmpty()) {
+        int first = 0;
+        while (raw != null && first < raw.length && Character.isWhitespace(raw[first])) {
+            first++;
+        }
+        if (raw == null || first == raw.length) {
             throw new ApiException(400, "the body is empty: send a JSON array of objects, or one JSON object per line");
         }
-        List<ObjectJson> jobs = start.startsWith("[") ? BulkBody.arrayElements(start, maxBulkJobs) : BulkBody.lines(start, maxBulkJobs);
+        List<ObjectJson> jobs = raw[first] == '['
+                ? BulkBody.arrayElements(raw, maxBulkJobs)
+                : BulkBody.lines(new String(raw, StandardCharsets.UTF_8), maxBulkJobs);
         if (jobs.isEmpty()) {
             throw new ApiException(400, "no jobs in the body");
         }
