@@ -28,6 +28,10 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Boolean.getBoolean("jobqueue.cds-training")) {
+            CdsTraining.run();
+            System.exit(0);
+        }
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         Role role = Role.ALL;
         if (!rest.isEmpty() && !rest.get(0).startsWith("-")) {

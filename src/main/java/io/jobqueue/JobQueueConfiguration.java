@@ -51,7 +51,6 @@ final class JobQueueConfiguration implements CamelConfiguration {
     public void configure(CamelContext camel) throws Exception {
         JobQueueSettings settings = JobQueueSettings.load(camel.getPropertiesComponent());
         Registry registry = camel.getRegistry();
-        registry.bind("jobQueueSettings", settings);
 
         RedisUrl url;
         if (settings.redis().url().isPresent()) {
