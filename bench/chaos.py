@@ -156,10 +156,18 @@ def main():
         monitor.terminate()
 
         seen = {}
+        bad_values = []
         retried = recovered_failed = 0
         for key in ("job_queue:completed", "job_queue:failed"):
             for line in redis_cli(redis_port, "lrange", key, "0", "-1"):
-                job = json.loads(line)
+                if not line:
+                    continue  # redis-cli --raw prints an empty list as one empty line; no job is empty text
+                try:
+                    job = json.loads(line)
+                except ValueError:
+                    print(f"  not JSON in {key}: {line[:300]!r}")
+                    bad_values.append(line)
+                    continue
                 seen[job["id"]] = seen.get(job["id"], 0) + 1
                 retried += job.get("attempts", 0) > 1
                 recovered_failed += str(job.get("error", "")).startswith("stalled")
@@ -179,9 +187,10 @@ def main():
         print(f"retried            {retried} jobs needed more than one attempt")
         print(f"lost               {len(lost)}")
         print(f"duplicated         {len(duplicated)}")
+        print(f"unreadable values  {len(bad_values)}")
         print(f"left in queue/processing/delayed: {left}")
         print(f"took               {elapsed:.1f} s")
-        ok = not lost and not duplicated and not errors
+        ok = not lost and not duplicated and not errors and not bad_values
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
     finally:
