@@ -155,11 +155,6 @@ public final class Job {
         return cached;
     }
 
-    /** The job's data, parsed (null node when absent). */
-    public JsonNode data() {
-        return JobJson.read(fields.getOrDefault("data", "null"));
-    }
-
     /** The job's data as plain Java values (a Map for a JSON object), parsed now; what a task route gets. */
     public Object dataAsJava() {
         try {

@@ -2,8 +2,6 @@ package io.jobqueue.job;
 
 import java.time.Instant;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
  * A status change, as published on the {@code job_status} channel: the seed's
@@ -11,8 +9,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * attempt that failed).
  * Absent fields are left out ({@code queued} has no {@code workerId}, as in the seed).
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({ "jobId", "status", "workerId", "timestamp", "error", "attempt" })
 public record JobEvent(String jobId, String status, String workerId, String timestamp, String error, Integer attempt) {
 
     /** The event that announces the job's current status. */
