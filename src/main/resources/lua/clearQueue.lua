@@ -2,7 +2,8 @@
   clearQueue: deletes one queue, and the bookkeeping that belongs to it.
 
   KEYS[1]  the list or sorted set to clear
-  KEYS[2..]  keys that describe its members (for processing: leases and unleased marks)
+  KEYS[2..]  keys that describe its members (for processing: leases and unleased marks;
+             for the queue: announced ids)
 
   Events: none.
   Returns: how many jobs were removed.

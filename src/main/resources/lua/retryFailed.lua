@@ -3,19 +3,21 @@
 
   KEYS[1]  failed list (job_queue:failed)
   KEYS[2]  queue list (job_queue)
+  KEYS[3]  announced ids (job_queue:announced)
   ARGV[1]  events channel (job_status)
-  ARGV[3k-1], ARGV[3k], ARGV[3k+1]  for each job: its JSON in failed, its JSON as queued again, its 'queued' event
+  ARGV[4k-2] .. ARGV[4k+1]  for each job: its JSON in failed, its JSON as queued again, its 'queued' event, its id
 
   The job goes to the back of the line, like a new one.
   Events: 'queued' for each job moved, in the same step (as enqueue does).
   Returns: for each job, 1 if it was moved, 0 if it was no longer in failed.
 ]]
 local result = {}
-for i = 2, #ARGV, 3 do
+for i = 2, #ARGV, 4 do
   local moved = 0
   if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
     redis.call('LPUSH', KEYS[2], ARGV[i + 1])
     redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
+    redis.call('SADD', KEYS[3], ARGV[i + 3])
     moved = 1
   end
   result[#result + 1] = moved

@@ -74,9 +74,11 @@ public final class JobLists {
 
     /** Removes every job of one list, and answers how many there were. */
     public long clear(QueueType type) {
-        List<String> clearKeys = type == QueueType.PROCESSING
-                ? List.of(keys.processing(), keys.leases(), keys.unleased())
-                : List.of(keys.of(type));
+        List<String> clearKeys = switch (type) {
+            case PROCESSING -> List.of(keys.processing(), keys.leases(), keys.unleased());
+            case QUEUED -> List.of(keys.queued(), keys.announced());
+            default -> List.of(keys.of(type));
+        };
         return redis.execute(CLEAR_QUEUE, clearKeys);
     }
 

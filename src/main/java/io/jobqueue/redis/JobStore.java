@@ -28,6 +28,7 @@ import org.springframework.data.redis.core.script.RedisScript;
  *   enqueue[All]     (new)      -> queued       enqueue.lua (publishes 'queued')
  *   moveToProcessing queued     -> processing   takeJobs.lua, or BLMOVE when the queue is empty
  *   activate         (rewrite as 'processing' and lease, in place)   activateJobs.lua
+ *                                               (publishes 'queued' for a job another client pushed unannounced)
  *   moveToCompleted  processing -> completed    moveToFinished.lua
  *   moveToFailed     processing -> failed       moveToFinished.lua
  *   moveToDelayed    processing -> delayed      moveToDelayed.lua    (a retry after a backoff)
@@ -41,7 +42,8 @@ import org.springframework.data.redis.core.script.RedisScript;
  * </pre>
  * The finishing transitions, which every worker thread calls, and enqueue, which every HTTP request calls, are
  * group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous run was in
- * flight. The finishing ones return a future, so that a worker can start its next job while the move is in flight. The Jackson work that shapes each job's JSON is done here, outside Redis, so that scripts only move text.
+ * flight. The finishing ones return a future, so that a worker can start its next job while the move is in flight.
+ * The Jackson work that shapes each job's JSON is done here, outside Redis, so that scripts only move text.
  */
 public final class JobStore extends ServiceSupport {
 
@@ -88,9 +90,9 @@ public final class JobStore extends ServiceSupport {
     }
 
     /** A job to enqueue and its 'queued' event, written by the caller's thread, not the group commit's. */
-    private record NewJob(String json, String event) {
+    private record NewJob(String json, String event, String id) {
         static NewJob of(Job job) {
-            return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json());
+            return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json(), job.id());
         }
     }
 
@@ -159,19 +161,24 @@ public final class JobStore extends ServiceSupport {
      * value that is not a job (or is longer than {@code jobqueue.job.max-bytes}) comes back too, as a job marked
      * {@code invalid}, so that it is failed through the same route as any other job. A value no longer in processing
      * (the reaper gave it back meanwhile) is left out. Safe to call again with the same values after a failure.
+     * A job that another client pushed without announcing it gets its 'queued' event here.
      */
     public List<Job> activate(List<String> taken, String workerId) {
         Instant now = Instant.now();
         List<Job> active = new ArrayList<>(taken.size());
-        List<String> args = new ArrayList<>(1 + 2 * taken.size());
+        List<String> args = new ArrayList<>(3 + 3 * taken.size());
         args.add(String.valueOf(now.toEpochMilli() + leaseDurationMs));
+        args.add(keys.eventsChannel());
+        args.add(JobJson.timestamp(now.toEpochMilli()));
         for (String value : taken) {
             Job job = Job.activate(value, workerId, now, maxJobBytes);
             active.add(job);
             args.add(value);
             args.add(job.json());
+            args.add(announcedId(job));
         }
-        List<Object> activated = redis.execute(ACTIVATE_JOBS, List.of(keys.processing(), keys.leases()), args.toArray());
+        List<Object> activated = redis.execute(ACTIVATE_JOBS, List.of(keys.processing(), keys.leases(), keys.announced()),
+                args.toArray());
         List<Job> result = new ArrayList<>(active.size());
         for (int i = 0; i < active.size(); i++) {
             if (isOne(activated.get(i))) {
@@ -215,7 +222,7 @@ public final class JobStore extends ServiceSupport {
 
     /** delayed -> queued, for up to {@code max} jobs that are due. Returns how many moved. */
     public long promoteDelayed(int max) {
-        return redis.execute(PROMOTE_DELAYED, List.of(keys.delayed(), keys.queued()),
+        return redis.execute(PROMOTE_DELAYED, List.of(keys.delayed(), keys.queued(), keys.announced()),
                 String.valueOf(System.currentTimeMillis()), String.valueOf(max));
     }
 
@@ -228,7 +235,7 @@ public final class JobStore extends ServiceSupport {
         Collections.reverse(reversed);
         List<Requeue> requeues = new ArrayList<>();
         for (Job job : reversed) {
-            requeues.add(new Requeue(job.stored(), queuedAgain(job).done().json(), ""));
+            requeues.add(new Requeue(job.stored(), queuedAgain(job).done().json(), "", announcedId(job)));
         }
         runRequeue(requeues);
     }
@@ -268,7 +275,7 @@ public final class JobStore extends ServiceSupport {
         String queued = started ? queuedAgain(claimed).set("stalls", claimed.number("stalls", 0) + 1).done().json() : claimed.stored();
         String event = new JobEvent(claimed.id(), "stalled", claimed.text("workerId"), JobJson.timestamp(Instant.now()),
                 "its worker stopped renewing the lease", null).json();
-        return runRequeue(List.of(new Requeue(claimed.stored(), queued, event))).get(0);
+        return runRequeue(List.of(new Requeue(claimed.stored(), queued, event, announcedId(claimed)))).get(0);
     }
 
     /** processing -> failed, for a claimed job that stalled more often than allowed. A stall is not an attempt. */
@@ -284,7 +291,7 @@ public final class JobStore extends ServiceSupport {
      */
     public List<Job> retryFailed(List<Job> failedJobs) {
         List<Job> queued = new ArrayList<>(failedJobs.size());
-        List<String> args = new ArrayList<>(1 + 3 * failedJobs.size());
+        List<String> args = new ArrayList<>(1 + 4 * failedJobs.size());
         args.add(keys.eventsChannel());
         Instant now = Instant.now();
         for (Job failed : failedJobs) {
@@ -293,8 +300,10 @@ public final class JobStore extends ServiceSupport {
             args.add(failed.stored());
             args.add(again.json());
             args.add(JobEvent.of(again, now).json());
+            args.add(again.id());
         }
-        List<Object> moved = redis.execute(RETRY_FAILED, List.of(keys.failed(), keys.queued()), args.toArray());
+        List<Object> moved = redis.execute(RETRY_FAILED, List.of(keys.failed(), keys.queued(), keys.announced()),
+                args.toArray());
         List<Job> result = new ArrayList<>();
         for (int i = 0; i < queued.size(); i++) {
             if (isOne(moved.get(i))) {
@@ -330,29 +339,37 @@ public final class JobStore extends ServiceSupport {
         return job.edit().set("status", Job.QUEUED).remove("workerId", "startedAt", "retryAt", "result");
     }
 
-    private record Requeue(String from, String to, String event) {
+    /** The id under which a job counts as announced; '' for a value that was not a job (it never goes back to the queue). */
+    private static String announcedId(Job job) {
+        return job.invalidReason() == null && job.id() != null ? job.id() : "";
+    }
+
+    private record Requeue(String from, String to, String event, String id) {
     }
 
     private List<Boolean> runRequeue(List<Requeue> requeues) {
-        List<String> args = new ArrayList<>(1 + 3 * requeues.size());
+        List<String> args = new ArrayList<>(1 + 4 * requeues.size());
         args.add(keys.eventsChannel());
         for (Requeue requeue : requeues) {
             args.add(requeue.from());
             args.add(requeue.to());
             args.add(requeue.event());
+            args.add(requeue.id());
         }
-        return flags(redis.execute(REQUEUE, List.of(keys.processing(), keys.leases(), keys.queued()), args.toArray()));
+        return flags(redis.execute(REQUEUE, List.of(keys.processing(), keys.leases(), keys.queued(), keys.announced()),
+                args.toArray()));
     }
 
     private List<Long> runEnqueue(List<NewJob> jobs) {
-        Object[] args = new Object[1 + 2 * jobs.size()];
+        Object[] args = new Object[1 + 3 * jobs.size()];
         args[0] = keys.eventsChannel();
         int i = 1;
         for (NewJob job : jobs) {
             args[i++] = job.json();
             args[i++] = job.event();
+            args[i++] = job.id();
         }
-        Long length = redis.execute(ENQUEUE, List.of(keys.queued()), args);
+        Long length = redis.execute(ENQUEUE, List.of(keys.queued(), keys.announced()), args);
         return Collections.nCopies(jobs.size(), length);
     }
 

@@ -44,6 +44,14 @@ public record RedisKeys(String queue, String eventsChannel) {
         return queue + ":unleased";
     }
 
+    /**
+     * The ids of queued jobs whose 'queued' event is out. A job that another client LPUSHed is not among them, so the
+     * worker that takes it announces it first; the set holds about one id per queued job.
+     */
+    public String announced() {
+        return queue + ":announced";
+    }
+
     /** The key that holds the jobs of one queue type (what the API lists). */
     public String of(QueueType type) {
         return switch (type) {

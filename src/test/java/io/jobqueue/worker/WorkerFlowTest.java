@@ -63,6 +63,7 @@ class WorkerFlowTest {
             }
             assertEquals(new HashSet<>(ids), finishedIds);
             assertEquals(0, redis.llen(app.queue) + redis.llen(app.queue + ":processing"));
+            assertEquals(0, redis.scard(app.queue + ":announced"), "no bookkeeping left for jobs that left the queue");
 
             for (String id : ids) {
                 List<String> statuses = events.statusesOf(id);
@@ -81,7 +82,7 @@ class WorkerFlowTest {
     }
 
     @Test
-    void aJobLpushedByAPlainClientIsProcessedLikeAPostedOne() throws Exception {
+    void aJobLpushedByAPlainClientIsProcessedLikeAPostedOneAndAnnouncedWhenTaken() throws Exception {
         app = RunningApp.start(Role.WORKER, Map.of());
         try (EventRecorder events = new EventRecorder(app.channel)) {
             String seedJob = "{\"id\":\"job_1700000000000_abc123def\",\"data\":{\"task\":\"send_email\",\"to\":\"a@b.c\"},"
@@ -89,7 +90,11 @@ class WorkerFlowTest {
             redis.lpush(app.queue, seedJob);
 
             assertTrue(events.await(all -> finalEvents(all) == 1, Duration.ofSeconds(10)));
-            assertEquals(List.of("processing", "completed"), events.statusesOf("job_1700000000000_abc123def"));
+            // the plain client published nothing: the worker announces the job before it reports 'processing'
+            assertEquals(List.of("queued", "processing", "completed"), events.statusesOf("job_1700000000000_abc123def"));
+            JsonNode queued = events.all().get(0);
+            assertEquals("job_1700000000000_abc123def", queued.path("jobId").asText());
+            assertTrue(queued.has("timestamp") && !queued.has("workerId"), queued.toString());
             JsonNode done = JobJson.read(redis.lindex(app.queue + ":completed", 0));
             assertEquals("job_1700000000000_abc123def", done.path("id").asText());
             assertEquals("{\"task\":\"send_email\",\"to\":\"a@b.c\"}", done.path("data").toString());
