@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 import io.jobqueue.api.ApiErrors;
 import io.jobqueue.api.ApiHeaders;
-import io.jobqueue.api.HttpErrorPages;
+import io.jobqueue.api.HttpRouterHandlers;
 import io.jobqueue.api.JobRequests;
 import io.jobqueue.events.JobEvents;
 import io.jobqueue.events.JobEventsComponent;
@@ -84,7 +84,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
             registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs()));
             registry.bind("apiErrors", new ApiErrors());
             registry.bind("apiHeaders", new ApiHeaders());
-            camel.addStartupListener(new HttpErrorPages());
+            camel.addStartupListener(new HttpRouterHandlers());
         }
         if (role.worker) {
             JobEvents events = new JobEvents(redis.template(), keys.eventsChannel());

@@ -32,8 +32,9 @@ public final class JobRequests {
     }
 
     /**
-     * Takes the raw body of a POST /jobs: a form-encoded one is refused with 415 (its text is gone by now, parsed as a
-     * form), one over the configured size with 413, before anything reads it as JSON.
+     * Takes the raw body of a POST /jobs: one over the configured size is refused with 413, before anything reads it as
+     * JSON. The body is read as JSON whatever its Content-Type says, so that {@code curl -d '{...}'} (which labels it
+     * form-encoded) works; a multipart upload is refused with 415.
      */
     public void readBody(Exchange exchange) {
         byte[] body = rawBody(exchange);
@@ -69,9 +70,8 @@ public final class JobRequests {
 
     private static byte[] rawBody(Exchange exchange) {
         String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(java.util.Locale.ROOT);
-        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
-            throw new ApiException(415, "send the job's data as JSON with Content-Type: application/json (got "
-                    + contentType + "; curl -d needs -H 'Content-Type: application/json')");
+        if (contentType.startsWith("multipart/")) {
+            throw new ApiException(415, "send the job's data as a JSON body, not as a multipart upload (got " + contentType + ")");
         }
         return exchange.getMessage().getBody(byte[].class);
     }

@@ -9,11 +9,13 @@ import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
 /**
- * JSON answers for the requests that never reach a Camel route: an unknown path, a body over
- * {@code camel.server.max-body-size} (refused by Vert.x while it reads the body), or a failure while writing.
- * Everything else is answered by {@link ApiErrors}.
+ * What the Vert.x HTTP router does around the Camel routes. Before them: a body labelled form-encoded is relabelled
+ * JSON, because {@code curl -d '{...}'} labels every body so and the platform-http consumer would parse the JSON text
+ * as a form (the API reads every body as JSON anyway). After them: JSON answers for the requests that never reach a
+ * Camel route: an unknown path, a body over {@code camel.server.max-body-size} (refused by Vert.x while it reads the
+ * body), or a failure while writing. Everything else is answered by {@link ApiErrors}.
  */
-public final class HttpErrorPages implements ExtendedStartupListener {
+public final class HttpRouterHandlers implements ExtendedStartupListener {
 
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
@@ -28,6 +30,13 @@ public final class HttpErrorPages implements ExtendedStartupListener {
     }
 
     private static void addTo(VertxPlatformHttpRouter router) {
+        router.route().order(-1000).handler(request -> { // first, before the body is read and parsed
+            String type = request.request().getHeader("Content-Type");
+            if (type != null && type.startsWith("application/x-www-form-urlencoded")) {
+                request.request().headers().set("Content-Type", "application/json");
+            }
+            request.next();
+        });
         router.route().last().handler(request -> answer(request, 404,
                 "no such endpoint: " + request.request().method() + " " + request.request().path()));
         router.route().failureHandler(request -> {
