@@ -3,16 +3,17 @@ package io.jobqueue.api;
 import java.util.List;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.http.base.HttpHeaderFilterStrategy;
+import org.apache.camel.spi.HeaderFilterStrategy;
 
 /**
  * Which HTTP headers the API routes see, and which message headers go back as HTTP response headers: only the ones
  * the API uses, both ways. Camel would otherwise copy every request header into the message and echo them all back
  * (a form-encoded body, curl -d without a content type, would even turn the JSON text into a header name that Vert.x
  * refuses to write). This runs on the HTTP event loop for every header of every request, so it compares without
- * allocating.
+ * allocating (and the routes need no removeHeaders step, whose patterns Camel compiles as regular expressions on
+ * every call).
  */
-public final class ApiHeaders extends HttpHeaderFilterStrategy {
+public final class ApiHeaders implements HeaderFilterStrategy {
 
     /** Request headers and query or path parameters the routes read. */
     private static final List<String> READ = List.of("Content-Type", "maxAttempts", "timeoutMs", "start", "count",
@@ -27,7 +28,7 @@ public final class ApiHeaders extends HttpHeaderFilterStrategy {
 
     @Override
     public boolean applyFilterToCamelHeaders(String headerName, Object headerValue, Exchange exchange) {
-        return !isOneOf(headerName, ANSWERED) || super.applyFilterToCamelHeaders(headerName, headerValue, exchange);
+        return !isOneOf(headerName, ANSWERED);
     }
 
     private static boolean isOneOf(String name, List<String> names) {
