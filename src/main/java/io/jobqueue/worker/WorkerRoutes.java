@@ -1,7 +1,6 @@
 package io.jobqueue.worker;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -11,14 +10,11 @@ import io.jobqueue.job.RetryPolicy;
 import io.jobqueue.redis.JobStore;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.LoggingLevel;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.util.concurrent.SynchronousExecutorService;
-import org.springframework.dao.DataAccessException;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * What flows where for a job taken by a worker:
@@ -35,7 +31,7 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * Events go out after the transition they announce: the lists are the truth, events are notifications. The wireTap
  * runs in the worker's own thread (a synchronous executor) so that a job's events keep their order.
  * <p>
- * When Redis cannot be reached, the transition is retried with backoff (up to 5 s apart) until it can, while the
+ * When Redis cannot be reached, the transition is retried with backoff (up to 5 s apart, {@link RetryingMove}) until it can, while the
  * worker keeps the job and its lease; on shutdown the retrying stops and the lease returns the job to the queue.
  * <p>
  * Each step calls its bean directly ({@link #body}): every job passes here, and Camel's reflective bean binding cost
@@ -57,11 +53,6 @@ public final class WorkerRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        onException(DataAccessException.class, JedisConnectionException.class)
-                .retryWhile(exchange -> !exchange.getContext().isStopping())
-                .redeliveryDelay(100).useExponentialBackOff().backOffMultiplier(2).maximumRedeliveryDelay(5000)
-                .retryAttemptedLogLevel(LoggingLevel.DEBUG);
-
         from("jobqueue:{{jobqueue.queue-name}}")
                 .routeId("worker")
                 .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end()
@@ -88,22 +79,14 @@ public final class WorkerRoutes extends RouteBuilder {
      * group-committed with other workers' moves; meanwhile the worker thread is free for its next job, and the rest
      * of this route runs when the move is done (Camel's asynchronous routing).
      */
-    private static Processor transition(Function<Attempt, CompletableFuture<Job>> step) {
+    private Processor transition(Function<Attempt, CompletableFuture<Job>> step) {
         return new AsyncProcessorSupport() {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
-                CompletableFuture<Job> moved;
-                try {
-                    moved = step.apply(exchange.getMessage().getBody(Attempt.class));
-                } catch (RuntimeException e) {
-                    exchange.setException(e);
-                    callback.done(true);
-                    return true;
-                }
-                moved.whenComplete((job, error) -> {
+                Attempt attempt = exchange.getMessage().getBody(Attempt.class);
+                RetryingMove.run(() -> step.apply(attempt), getContext()::isStopping).whenComplete((job, error) -> {
                     if (error != null) {
-                        exchange.setException(error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error);
+                        exchange.setException(error);
                     } else {
                         exchange.getMessage().setBody(job);
                     }
