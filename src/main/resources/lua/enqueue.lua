@@ -8,12 +8,15 @@
 
   Events: 'queued' for each job, published here, in the same step as the LPUSH, so that no
   worker can report 'processing' for a job before the event that announces it.
-  Returns: the queue length after the last push.
+  Returns: the queue length after the push. Takes at least one job.
 ]]
-local length = 0
+local jobs, ids = {}, {}
 for i = 2, #ARGV, 3 do
-  length = redis.call('LPUSH', KEYS[1], ARGV[i])
+  jobs[#jobs + 1] = ARGV[i]
+  ids[#ids + 1] = ARGV[i + 2]
   redis.call('PUBLISH', ARGV[1], ARGV[i + 1])
-  redis.call('SADD', KEYS[2], ARGV[i + 2])
 end
+-- one LPUSH and one SADD for the whole batch (at most 1000 jobs, well within Lua's unpack limit)
+local length = redis.call('LPUSH', KEYS[1], unpack(jobs))
+redis.call('SADD', KEYS[2], unpack(ids))
 return length
