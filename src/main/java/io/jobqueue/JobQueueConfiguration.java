@@ -101,6 +101,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
             camel.addRoutes(new WorkerRoutes(runner, store, retryPolicy));
             camel.addRoutes(new MaintenanceRoutes(settings));
         }
+        camel.addStartupListener(new CollectStartupGarbage());
         if (role.monitor) {
             registry.bind("redisListenerContainer", redis.listenerContainer());
             registry.bind("monitorConsole", new MonitorConsole(System.out));
