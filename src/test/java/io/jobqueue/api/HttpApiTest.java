@@ -166,8 +166,18 @@ class HttpApiTest {
     @Test
     void unknownEndpointsAnswerJson() throws Exception {
         assertError(app.get("/nowhere"), 404, "no such endpoint: GET /nowhere");
-        assertError(app.send(HttpRequest.newBuilder(app.uri("/jobs/stats")).PUT(HttpRequest.BodyPublishers.ofString("{}"))),
-                404, "no such endpoint: PUT /jobs/stats");
+        assertError(app.get("/jobs/failed/x/retry/now"), 404, "no such endpoint");
+    }
+
+    @Test
+    void aKnownPathWithAnotherMethodAnswers405AndSaysWhichMethodsServeIt() throws Exception {
+        HttpResponse<String> put = app.send(HttpRequest.newBuilder(app.uri("/jobs")).PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        assertError(put, 405, "PUT is not allowed on /jobs; use POST");
+        assertEquals("POST", put.headers().firstValue("Allow").orElse(""));
+        HttpResponse<String> get = app.get("/jobs/failed/job_1/retry");
+        assertError(get, 405, "use POST");
+        assertEquals("DELETE, GET", app.send(HttpRequest.newBuilder(app.uri("/jobs/queued")).PUT(HttpRequest.BodyPublishers.ofString("{}")))
+                .headers().firstValue("Allow").orElse(""));
     }
 
     @Test
