@@ -35,6 +35,9 @@ public final class RedisSetup extends ServiceSupport {
         this.url = url;
         this.connectionFactory = connectionFactory(url, settings);
         this.template = new StringRedisTemplate(connectionFactory);
+        // callbacks get the connection itself: by default every call wraps it in a JDK proxy (to stop callbacks from
+        // closing it) and goes through reflection; none of our callbacks closes it
+        this.template.setExposeConnection(true);
     }
 
     private static JedisConnectionFactory connectionFactory(RedisUrl url, JobQueueSettings settings) {

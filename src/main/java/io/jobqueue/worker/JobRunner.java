@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.job.ObjectJson;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Endpoint;
@@ -125,9 +126,12 @@ public final class JobRunner {
 
     /**
      * The reply as JSON text: a Map, List, number or boolean as itself; text that holds a JSON object or array as that
-     * JSON; any other text as a JSON string.
+     * JSON; any other text as a JSON string; checked JSON text ({@link ObjectJson}) as it is.
      */
     static String resultOf(Object body) {
+        if (body instanceof ObjectJson checked) {
+            return checked.text();
+        }
         if (body instanceof byte[] bytes) {
             body = new String(bytes, StandardCharsets.UTF_8);
         }
