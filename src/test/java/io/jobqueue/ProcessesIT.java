@@ -106,6 +106,20 @@ class ProcessesIT {
             assertTrue(lines.stream().anyMatch(line -> line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  processing +job_1  worker=h-1-1")),
                     String.join("\n", lines));
             assertTrue(lines.stream().anyMatch(line -> line.contains("failed      job_1  worker=h-1-1")), String.join("\n", lines));
+
+            // events are printed in the order they were published
+            for (int n = 0; n < 100; n++) {
+                redis.publish(queue + ":status", "{\"jobId\":\"order_" + n + "\",\"status\":\"queued\","
+                        + "\"timestamp\":\"2024-01-01T10:00:03.000Z\"}");
+            }
+            assertTrue(monitor.awaitOutput("order_99", Duration.ofSeconds(10)), monitor.stdout());
+            List<String> printed = monitor.stdout().lines().filter(line -> line.contains("order_"))
+                    .map(line -> line.substring(line.indexOf("order_"))).toList();
+            List<String> published = new java.util.ArrayList<>();
+            for (int n = 0; n < 100; n++) {
+                published.add("order_" + n);
+            }
+            assertEquals(published, printed);
             assertExitAfterSigterm(monitor.terminate(Duration.ofSeconds(20)));
         }
     }

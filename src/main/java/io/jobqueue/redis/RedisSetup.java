@@ -7,6 +7,8 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
@@ -84,12 +86,19 @@ public final class RedisSetup extends ServiceSupport {
         return template;
     }
 
-    /** The container behind SUBSCRIBE consumers: it resubscribes by itself, with backoff, after Redis comes back. */
+    /**
+     * The container behind SUBSCRIBE consumers: it resubscribes by itself, with backoff, after Redis comes back. Messages
+     * are handed to the listener on the subscription's own thread, in the order they arrive (the default executor
+     * starts a thread per message, and the monitor printed events out of order); the subscription gets a thread of
+     * its own, since a Jedis subscription blocks the thread that runs it.
+     */
     public synchronized RedisMessageListenerContainer listenerContainer() {
         if (listenerContainer == null) {
             RedisMessageListenerContainer container = new RedisMessageListenerContainer();
             container.setConnectionFactory(connectionFactory);
             container.setRecoveryInterval(1000);
+            container.setSubscriptionExecutor(new SimpleAsyncTaskExecutor("redis-subscription-"));
+            container.setTaskExecutor(new SyncTaskExecutor());
             container.afterPropertiesSet();
             container.start();
             listenerContainer = container;
