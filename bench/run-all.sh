@@ -10,5 +10,6 @@ out="bench/results-$(date +%Y%m%d-%H%M).txt"
   bench/e2e.py
   bench/intake.py
   bench/chaos.py --jobs 10000 --kill-every 2
+  bench/outage.py --down 10
 } 2>&1 | tee "$out"
 echo "saved in $out"
