@@ -6,12 +6,11 @@ import java.util.Map;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
 import io.jobqueue.redis.JobStore;
+import io.jobqueue.redis.RedisSetup;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessException;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * Turns an exception in an API route into an HTTP answer with a JSON body {@code {"error": "..."}}: the client's
@@ -39,7 +38,7 @@ public final class ApiErrors {
                     + " jobs were enqueued, the rest were not", "enqueued", ids.size(), "ids", ids));
             LOG.warn("Bulk enqueue failed midway: {}", error.toString());
             return;
-        } else if (isRedisUnavailable(error)) {
+        } else if (RedisSetup.isUnreachable(error)) {
             status = 503;
             message = "Redis is unavailable; try again shortly";
             LOG.warn("{} {}: {}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD),
@@ -58,15 +57,5 @@ public final class ApiErrors {
         reply.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         reply.setHeader(Exchange.CONTENT_TYPE, "application/json");
         reply.setBody(JobJson.write(body));
-    }
-
-    static boolean isRedisUnavailable(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            // a pipelined call lets Jedis's own exception through untranslated
-            if (cause instanceof DataAccessException || cause instanceof JedisConnectionException) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -10,7 +10,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One job as it is stored in Redis: the seed's JSON {@code {id, data, createdAt, status, attempts}} plus the fields
@@ -43,11 +42,6 @@ public final class Job {
         this.fields = fields;
         this.json = json;
         this.stored = stored;
-    }
-
-    /** A new job for {@code data}, as the seed's producer makes it: {@code job_<epochMillis>_<random>}, queued, 0 attempts. */
-    public static Job create(JsonNode data, Instant now) {
-        return create(JobJson.write(data), now.toEpochMilli());
     }
 
     /** A new job whose data is the given JSON text, already checked to be one JSON object (stored as it is). */
@@ -239,14 +233,6 @@ public final class Job {
         return fields.get(field);
     }
 
-    public Job with(String field, String value) {
-        return edit().set(field, value).done();
-    }
-
-    public Job with(String field, long value) {
-        return edit().set(field, value).done();
-    }
-
     /** Several changes at once, made on one copy of the job. */
     public Edit edit() {
         return new Edit(this);
@@ -313,7 +299,7 @@ public final class Job {
                 if (out.length() > 1) {
                     out.append(',');
                 }
-                out.append(quotedName(field.getKey())).append(':').append(field.getValue());
+                JobJson.appendQuoted(out, field.getKey()).append(':').append(field.getValue());
             }
             json = out.append('}').toString();
         }
@@ -327,20 +313,6 @@ public final class Job {
 
     private static String quote(String text) {
         return JobJson.quote(text);
-    }
-
-    /** Field names, quoted once: there are only a handful, and every job written quotes them all. */
-    private static final Map<String, String> QUOTED_NAMES = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static String quotedName(String name) {
-        String quoted = QUOTED_NAMES.get(name);
-        if (quoted == null) {
-            quoted = quote(name);
-            if (QUOTED_NAMES.size() < 1000) {
-                QUOTED_NAMES.put(name, quoted);
-            }
-        }
-        return quoted;
     }
 
     private static String randomSuffix() {

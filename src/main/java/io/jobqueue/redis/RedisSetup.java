@@ -9,11 +9,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * The one Redis connection setup of a process: a pooled Jedis connection factory built from the configured URL, and
@@ -72,6 +74,17 @@ public final class RedisSetup extends ServiceSupport {
         JedisConnectionFactory factory = new JedisConnectionFactory(server, client.usePooling().poolConfig(pool).build());
         factory.afterPropertiesSet();
         return factory;
+    }
+
+    /** Whether an error (or one of its causes) means Redis could not be reached or did not answer in time. */
+    public static boolean isUnreachable(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            // a pipelined call lets Jedis's own exception through untranslated
+            if (cause instanceof DataAccessException || cause instanceof JedisConnectionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public RedisUrl url() {

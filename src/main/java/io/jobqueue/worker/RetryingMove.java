@@ -7,8 +7,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import io.jobqueue.job.Job;
-import org.springframework.dao.DataAccessException;
-import redis.clients.jedis.exceptions.JedisConnectionException;
+import io.jobqueue.redis.RedisSetup;
 
 /**
  * A job's finishing move, run again with backoff (100 ms doubling up to 5 s) while Redis cannot be reached, until it
@@ -45,16 +44,12 @@ final class RetryingMove {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause == null) {
                 result.complete(job);
-            } else if (isRedisUnreachable(cause) && !stopping.getAsBoolean()) {
+            } else if (RedisSetup.isUnreachable(cause) && !stopping.getAsBoolean()) {
                 CompletableFuture.delayedExecutor(pauseMs, TimeUnit.MILLISECONDS)
                         .execute(() -> attempt(move, stopping, result, Math.min(MAX_PAUSE_MS, pauseMs * 2)));
             } else {
                 result.completeExceptionally(cause);
             }
         });
-    }
-
-    private static boolean isRedisUnreachable(Throwable error) {
-        return error instanceof DataAccessException || error instanceof JedisConnectionException;
     }
 }
