@@ -34,7 +34,8 @@ public record JobQueueSettings(
      * @param concurrency        jobs one process runs at the same time, each on its own thread and Redis connection
      * @param pollTimeoutSeconds how long one blocking take waits for a job before it looks again (the seed's 5 s)
      * @param shutdownTimeoutMs  how long in-flight jobs may run on after a stop is asked for
-     * @param maxBatch           the most jobs one worker takes in one round trip when the queue is deep
+     * @param maxBatch           the most jobs one process takes ahead of running them when the queue is deep, shared
+     *                           out among its threads
      */
     public record Worker(int concurrency, int pollTimeoutSeconds, long shutdownTimeoutMs, int maxBatch) {
     }
@@ -80,7 +81,7 @@ public record JobQueueSettings(
                         read.integer("jobqueue.worker.concurrency", 4),
                         read.integer("jobqueue.worker.poll-timeout-seconds", 5),
                         read.number("jobqueue.worker.shutdown-timeout-ms", 30_000L),
-                        read.integer("jobqueue.worker.max-batch", 50)),
+                        read.integer("jobqueue.worker.max-batch", 100)),
                 new Jobs(
                         read.number("jobqueue.job.max-bytes", 2_097_152L),
                         read.number("jobqueue.job.timeout-ms", 0L)),

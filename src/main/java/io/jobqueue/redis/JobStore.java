@@ -40,9 +40,9 @@ import org.springframework.data.redis.core.script.RedisScript;
  *   failStalled      processing -> failed       moveToFinished.lua   (stalled too often)
  *   retryFailed      failed     -> queued       retryFailed.lua      (by hand; publishes 'queued')
  * </pre>
- * The finishing transitions, which every worker thread calls, and enqueue, which every HTTP request calls, are
- * group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous run was in
- * flight. The finishing ones return a future, so that a worker can start its next job while the move is in flight.
+ * The transitions that every worker thread calls (take, activate, finish) and enqueue, which every HTTP request calls,
+ * are group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous run was
+ * in flight. The finishing ones return a future, so that a worker can start its next job while the move is in flight.
  * The Jackson work that shapes each job's JSON is done here, outside Redis, so that scripts only move text.
  */
 public final class JobStore extends ServiceSupport {
@@ -63,6 +63,8 @@ public final class JobStore extends ServiceSupport {
     private final RetryPolicy retryPolicy;
     private final long leaseDurationMs;
     private final long maxJobBytes;
+    private final Batcher<Integer, List<String>> taker;
+    private final Batcher<Activation, List<Boolean>> activator;
     private final Batcher<NewJob, Long> enqueuer;
     private final Batcher<Move, Boolean> completer;
     private final Batcher<Move, Boolean> failer;
@@ -79,6 +81,8 @@ public final class JobStore extends ServiceSupport {
         this.retryPolicy = retryPolicy;
         this.leaseDurationMs = leaseDurationMs;
         this.maxJobBytes = maxJobBytes;
+        this.taker = new Batcher<>("take", 1000, callTimeoutMs, this::runTakeJobs);
+        this.activator = new Batcher<>("activate", 1000, callTimeoutMs, this::runActivateJobs);
         this.enqueuer = new Batcher<>("enqueue", 1000, callTimeoutMs, this::runEnqueue);
         this.completer = new Batcher<>("complete", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.completed(), moves));
         this.failer = new Batcher<>("fail", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.failed(), moves));
@@ -146,9 +150,11 @@ public final class JobStore extends ServiceSupport {
     /**
      * queued -> processing, for up to {@code max} jobs: as many as are waiting, in one step, or else the first one to
      * arrive within {@code wait} (BLMOVE). The values are moved as they are; {@link #activate} rewrites them next.
+     * Takes are group-committed: the worker threads that ask at the same time share one script run, so that a
+     * process with many threads costs Redis no more round trips than one with few.
      */
     public List<String> moveToProcessing(int max, Duration wait) {
-        List<String> taken = strings(redis.execute(TAKE_JOBS, List.of(keys.queued(), keys.processing()), String.valueOf(max)));
+        List<String> taken = taker.call(max);
         if (!taken.isEmpty()) {
             return taken;
         }
@@ -161,31 +167,68 @@ public final class JobStore extends ServiceSupport {
      * value that is not a job (or is longer than {@code jobqueue.job.max-bytes}) comes back too, as a job marked
      * {@code invalid}, so that it is failed through the same route as any other job. A value no longer in processing
      * (the reaper gave it back meanwhile) is left out. Safe to call again with the same values after a failure.
-     * A job that another client pushed without announcing it gets its 'queued' event here.
+     * A job that another client pushed without announcing it gets its 'queued' event here. Group-committed, as takes.
      */
     public List<Job> activate(List<String> taken, String workerId) {
         Instant now = Instant.now();
-        List<Job> active = new ArrayList<>(taken.size());
-        List<String> args = new ArrayList<>(3 + 3 * taken.size());
-        args.add(String.valueOf(now.toEpochMilli() + leaseDurationMs));
-        args.add(keys.eventsChannel());
-        args.add(JobJson.timestamp(now.toEpochMilli()));
+        List<Job> rewritten = new ArrayList<>(taken.size());
         for (String value : taken) {
-            Job job = Job.activate(value, workerId, now, maxJobBytes);
-            active.add(job);
-            args.add(value);
-            args.add(job.json());
-            args.add(announcedId(job));
+            rewritten.add(Job.activate(value, workerId, now, maxJobBytes));
         }
-        List<Object> activated = redis.execute(ACTIVATE_JOBS, List.of(keys.processing(), keys.leases(), keys.announced()),
-                args.toArray());
-        List<Job> result = new ArrayList<>(active.size());
-        for (int i = 0; i < active.size(); i++) {
-            if (isOne(activated.get(i))) {
-                result.add(active.get(i).asStored());
+        List<Boolean> activated = activator.call(new Activation(taken, rewritten, now.toEpochMilli()));
+        List<Job> result = new ArrayList<>(rewritten.size());
+        for (int i = 0; i < rewritten.size(); i++) {
+            if (activated.get(i)) {
+                result.add(rewritten.get(i).asStored());
             }
         }
         return result;
+    }
+
+    /** Values as taken and as rewritten by the caller's thread, not the group commit's. */
+    private record Activation(List<String> taken, List<Job> rewritten, long nowMs) {
+    }
+
+    /** One takeJobs run for every waiting take: the values, oldest first, are shared out in the order asked. */
+    private List<List<String>> runTakeJobs(List<Integer> maxes) {
+        int total = 0;
+        for (int max : maxes) {
+            total += max;
+        }
+        List<String> taken = strings(redis.execute(TAKE_JOBS, List.of(keys.queued(), keys.processing()), String.valueOf(total)));
+        List<List<String>> shares = new ArrayList<>(maxes.size());
+        int from = 0;
+        for (int max : maxes) {
+            int to = Math.min(taken.size(), from + max);
+            shares.add(taken.subList(from, to));
+            from = to;
+        }
+        return shares;
+    }
+
+    private List<List<Boolean>> runActivateJobs(List<Activation> activations) {
+        long nowMs = activations.get(0).nowMs();
+        List<String> args = new ArrayList<>();
+        args.add(String.valueOf(nowMs + leaseDurationMs));
+        args.add(keys.eventsChannel());
+        args.add(JobJson.timestamp(nowMs));
+        for (Activation activation : activations) {
+            for (int i = 0; i < activation.taken().size(); i++) {
+                Job job = activation.rewritten().get(i);
+                args.add(activation.taken().get(i));
+                args.add(job.json());
+                args.add(announcedId(job));
+            }
+        }
+        List<Boolean> activated = flags(redis.execute(ACTIVATE_JOBS,
+                List.of(keys.processing(), keys.leases(), keys.announced()), args.toArray()));
+        List<List<Boolean>> results = new ArrayList<>(activations.size());
+        int from = 0;
+        for (Activation activation : activations) {
+            results.add(activated.subList(from, from + activation.taken().size()));
+            from += activation.taken().size();
+        }
+        return results;
     }
 
     /**
@@ -416,11 +459,11 @@ public final class JobStore extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        ServiceHelper.startService(enqueuer, completer, failer, delayer);
+        ServiceHelper.startService(taker, activator, enqueuer, completer, failer, delayer);
     }
 
     @Override
     protected void doStop() {
-        ServiceHelper.stopService(enqueuer, completer, failer, delayer);
+        ServiceHelper.stopService(taker, activator, enqueuer, completer, failer, delayer);
     }
 }

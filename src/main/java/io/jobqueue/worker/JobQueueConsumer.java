@@ -78,7 +78,10 @@ final class JobQueueConsumer extends DefaultConsumer {
     }
 
     private void work(String workerId) {
-        BatchSize batchSize = new BatchSize(settings.maxBatch());
+        // the process's max-batch is shared out among its threads: jobs taken but not started wait in processing,
+        // where every finishing move scans past them, and where no other worker process can start them
+        int share = Math.max(1, settings.maxBatch() / concurrency);
+        BatchSize batchSize = new BatchSize(share);
         Backoff backoff = new Backoff(100, 5000);
         Semaphore unfinished = new Semaphore(settings.maxBatch());
         while (!stopping) {
