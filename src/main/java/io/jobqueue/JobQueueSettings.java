@@ -35,7 +35,7 @@ public record JobQueueSettings(
      * @param pollTimeoutSeconds how long one blocking take waits for a job before it looks again (the seed's 5 s)
      * @param shutdownTimeoutMs  how long in-flight jobs may run on after a stop is asked for
      * @param maxBatch           the most jobs one process takes ahead of running them when the queue is deep, shared
-     *                           out among its threads
+     *                           out among its threads (at least 4 each)
      */
     public record Worker(int concurrency, int pollTimeoutSeconds, long shutdownTimeoutMs, int maxBatch) {
     }

@@ -11,7 +11,9 @@ final class BatchSize {
     static final long BUDGET_NANOS = 20_000_000L;
 
     private final int max;
-    private double averageNanos = BUDGET_NANOS; // until measured, assume jobs are slow: take one
+    // until measured, assume jobs are slow: take one. Shared by a process's worker threads without a lock: a racing
+    // update loses one sample of a moving average, which does no harm
+    private volatile double averageNanos = BUDGET_NANOS;
 
     BatchSize(int max) {
         this.max = Math.max(1, max);
