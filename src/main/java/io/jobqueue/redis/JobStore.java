@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jobqueue.job.Attempt;
@@ -14,15 +15,18 @@ import io.jobqueue.job.Job;
 import io.jobqueue.job.JobEvent;
 import io.jobqueue.job.JobJson;
 import io.jobqueue.job.RetryPolicy;
+import io.jobqueue.redis.JobScripts.Activation;
+import io.jobqueue.redis.JobScripts.Move;
+import io.jobqueue.redis.JobScripts.NewJob;
+import io.jobqueue.redis.JobScripts.Requeue;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.data.redis.connection.RedisListCommands.Direction;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 
 /**
  * What happens to a job: one method per transition, each one atomic step in Redis (a Lua script in
- * {@code src/main/resources/lua}, or BLMOVE). Lists hold jobs by value, so every script finds the job it moves by its
+ * {@code src/main/resources/lua}, called by {@link JobScripts}, or BLMOVE). Lists hold jobs by value, so every script finds the job it moves by its
  * exact stored text ({@link Job#stored()}) and says whether it was still there.
  * <pre>
  *   enqueue[All]     (new)      -> queued       enqueue.lua (publishes 'queued')
@@ -47,18 +51,8 @@ import org.springframework.data.redis.core.script.RedisScript;
  */
 public final class JobStore extends ServiceSupport {
 
-    private static final RedisScript<Long> ENQUEUE = LuaScript.returningNumber("enqueue");
-    private static final RedisScript<List<Object>> TAKE_JOBS = LuaScript.returningList("takeJobs");
-    private static final RedisScript<List<Object>> ACTIVATE_JOBS = LuaScript.returningList("activateJobs");
-    private static final RedisScript<List<Object>> MOVE_TO_FINISHED = LuaScript.returningList("moveToFinished");
-    private static final RedisScript<List<Object>> MOVE_TO_DELAYED = LuaScript.returningList("moveToDelayed");
-    private static final RedisScript<Long> PROMOTE_DELAYED = LuaScript.returningNumber("promoteDelayed");
-    private static final RedisScript<List<Object>> REQUEUE = LuaScript.returningList("requeue");
-    private static final RedisScript<List<Object>> EXTEND_LEASES = LuaScript.returningList("extendLeases");
-    private static final RedisScript<List<Object>> CLAIM_STALLED = LuaScript.returningList("claimStalled");
-    private static final RedisScript<List<Object>> RETRY_FAILED = LuaScript.returningList("retryFailed");
-
     private final StringRedisTemplate redis;
+    private final JobScripts scripts;
     private final RedisKeys keys;
     private final RetryPolicy retryPolicy;
     private final long leaseDurationMs;
@@ -70,23 +64,24 @@ public final class JobStore extends ServiceSupport {
     private final Batcher<Move, Boolean> failer;
     private final Batcher<Move, Boolean> delayer;
 
-    /** A job's stored text, the text that replaces it in the destination, and (for delayed jobs) when it is due. */
-    private record Move(String from, String to, long dueMs) {
-    }
-
     public JobStore(StringRedisTemplate redis, RedisKeys keys, RetryPolicy retryPolicy, long leaseDurationMs,
                     long maxJobBytes, long callTimeoutMs) {
         this.redis = redis;
+        this.scripts = new JobScripts(redis, keys);
         this.keys = keys;
         this.retryPolicy = retryPolicy;
         this.leaseDurationMs = leaseDurationMs;
         this.maxJobBytes = maxJobBytes;
-        this.taker = new Batcher<>("take", 1000, callTimeoutMs, this::runTakeJobs);
-        this.activator = new Batcher<>("activate", 1000, callTimeoutMs, this::runActivateJobs);
-        this.enqueuer = new Batcher<>("enqueue", 1000, callTimeoutMs, this::runEnqueue);
-        this.completer = new Batcher<>("complete", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.completed(), moves));
-        this.failer = new Batcher<>("fail", 1000, callTimeoutMs, moves -> runMoveToFinished(keys.failed(), moves));
-        this.delayer = new Batcher<>("delay", 1000, callTimeoutMs, this::runMoveToDelayed);
+        this.taker = groupCommit("take", callTimeoutMs, scripts::takeJobs);
+        this.activator = groupCommit("activate", callTimeoutMs, activations -> scripts.activateJobs(activations, leaseDurationMs));
+        this.enqueuer = groupCommit("enqueue", callTimeoutMs, scripts::enqueue);
+        this.completer = groupCommit("complete", callTimeoutMs, moves -> scripts.moveToFinished(keys.completed(), moves));
+        this.failer = groupCommit("fail", callTimeoutMs, moves -> scripts.moveToFinished(keys.failed(), moves));
+        this.delayer = groupCommit("delay", callTimeoutMs, scripts::moveToDelayed);
+    }
+
+    private static <I, R> Batcher<I, R> groupCommit(String name, long callTimeoutMs, Function<List<I>, List<R>> script) {
+        return new Batcher<>(name, 1000, callTimeoutMs, script);
     }
 
     public RedisKeys keys() {
@@ -94,15 +89,13 @@ public final class JobStore extends ServiceSupport {
     }
 
     /** A job to enqueue and its 'queued' event, written by the caller's thread, not the group commit's. */
-    private record NewJob(String json, String event, String id) {
-        static NewJob of(Job job) {
-            return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json(), job.id());
-        }
+    private static NewJob newJob(Job job) {
+        return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json(), job.id());
     }
 
     /** (new) -> queued: LPUSH the job and publish its 'queued' event in one step. */
     public Job enqueue(Job job) {
-        enqueuer.call(NewJob.of(job));
+        enqueuer.call(newJob(job));
         return job.asStored();
     }
 
@@ -115,7 +108,7 @@ public final class JobStore extends ServiceSupport {
     public List<Job> enqueueAll(List<Job> jobs) {
         List<CompletableFuture<Long>> runs = new ArrayList<>(jobs.size());
         for (Job job : jobs) {
-            runs.add(enqueuer.submit(NewJob.of(job)));
+            runs.add(enqueuer.submit(newJob(job)));
         }
         List<Job> stored = new ArrayList<>(jobs.size());
         RuntimeException failure = null;
@@ -185,52 +178,6 @@ public final class JobStore extends ServiceSupport {
         return result;
     }
 
-    /** Values as taken and as rewritten by the caller's thread, not the group commit's. */
-    private record Activation(List<String> taken, List<Job> rewritten, long nowMs) {
-    }
-
-    /** One takeJobs run for every waiting take: the values, oldest first, are shared out in the order asked. */
-    private List<List<String>> runTakeJobs(List<Integer> maxes) {
-        int total = 0;
-        for (int max : maxes) {
-            total += max;
-        }
-        List<String> taken = strings(redis.execute(TAKE_JOBS, List.of(keys.queued(), keys.processing()), String.valueOf(total)));
-        List<List<String>> shares = new ArrayList<>(maxes.size());
-        int from = 0;
-        for (int max : maxes) {
-            int to = Math.min(taken.size(), from + max);
-            shares.add(taken.subList(from, to));
-            from = to;
-        }
-        return shares;
-    }
-
-    private List<List<Boolean>> runActivateJobs(List<Activation> activations) {
-        long nowMs = activations.get(0).nowMs();
-        List<String> args = new ArrayList<>();
-        args.add(String.valueOf(nowMs + leaseDurationMs));
-        args.add(keys.eventsChannel());
-        args.add(JobJson.timestamp(nowMs));
-        for (Activation activation : activations) {
-            for (int i = 0; i < activation.taken().size(); i++) {
-                Job job = activation.rewritten().get(i);
-                args.add(activation.taken().get(i));
-                args.add(job.json());
-                args.add(announcedId(job));
-            }
-        }
-        List<Boolean> activated = flags(redis.execute(ACTIVATE_JOBS,
-                List.of(keys.processing(), keys.leases(), keys.announced()), args.toArray()));
-        List<List<Boolean>> results = new ArrayList<>(activations.size());
-        int from = 0;
-        for (Activation activation : activations) {
-            results.add(activated.subList(from, from + activation.taken().size()));
-            from += activation.taken().size();
-        }
-        return results;
-    }
-
     /**
      * processing -> completed, with the attempt's result. Completes with the job as completed, or with null when the
      * lease was lost (the job is no longer this worker's). Asynchronous: the caller goes on while the move waits for
@@ -265,8 +212,7 @@ public final class JobStore extends ServiceSupport {
 
     /** delayed -> queued, for up to {@code max} jobs that are due. Returns how many moved. */
     public long promoteDelayed(int max) {
-        return redis.execute(PROMOTE_DELAYED, List.of(keys.delayed(), keys.queued(), keys.announced()),
-                String.valueOf(System.currentTimeMillis()), String.valueOf(max));
+        return scripts.promoteDelayed(System.currentTimeMillis(), max);
     }
 
     /**
@@ -278,9 +224,9 @@ public final class JobStore extends ServiceSupport {
         Collections.reverse(reversed);
         List<Requeue> requeues = new ArrayList<>();
         for (Job job : reversed) {
-            requeues.add(new Requeue(job.stored(), queuedAgain(job).done().json(), "", announcedId(job)));
+            requeues.add(new Requeue(job.stored(), queuedAgain(job).done().json(), "", JobScripts.announcedId(job)));
         }
-        runRequeue(requeues);
+        scripts.requeue(requeues);
     }
 
     /** Renews the leases of the given stored values. Returns how many were gone (the job is no longer this worker's). */
@@ -288,12 +234,9 @@ public final class JobStore extends ServiceSupport {
         if (storedValues.isEmpty()) {
             return 0;
         }
-        List<String> args = new ArrayList<>(1 + storedValues.size());
-        args.add(String.valueOf(System.currentTimeMillis() + leaseDurationMs));
-        args.addAll(storedValues);
         int lost = 0;
-        for (Object renewed : redis.execute(EXTEND_LEASES, List.of(keys.leases()), args.toArray())) {
-            lost += isOne(renewed) ? 0 : 1;
+        for (boolean renewed : scripts.extendLeases(System.currentTimeMillis() + leaseDurationMs, storedValues)) {
+            lost += renewed ? 0 : 1;
         }
         return lost;
     }
@@ -304,8 +247,7 @@ public final class JobStore extends ServiceSupport {
      */
     public List<String> claimStalled(int max, long holdMs) {
         long now = System.currentTimeMillis();
-        return strings(redis.execute(CLAIM_STALLED, List.of(keys.processing(), keys.leases(), keys.unleased()),
-                String.valueOf(now), String.valueOf(now + holdMs), String.valueOf(max), String.valueOf(leaseDurationMs)));
+        return scripts.claimStalled(now, now + holdMs, max, leaseDurationMs);
     }
 
     /**
@@ -318,7 +260,7 @@ public final class JobStore extends ServiceSupport {
         String queued = started ? queuedAgain(claimed).set("stalls", claimed.number("stalls", 0) + 1).done().json() : claimed.stored();
         String event = new JobEvent(claimed.id(), "stalled", claimed.text("workerId"), JobJson.timestamp(Instant.now()),
                 "its worker stopped renewing the lease", null).json();
-        return runRequeue(List.of(new Requeue(claimed.stored(), queued, event, announcedId(claimed)))).get(0);
+        return scripts.requeue(List.of(new Requeue(claimed.stored(), queued, event, JobScripts.announcedId(claimed)))).get(0);
     }
 
     /** processing -> failed, for a claimed job that stalled more often than allowed. A stall is not an attempt. */
@@ -334,22 +276,17 @@ public final class JobStore extends ServiceSupport {
      */
     public List<Job> retryFailed(List<Job> failedJobs) {
         List<Job> queued = new ArrayList<>(failedJobs.size());
-        List<String> args = new ArrayList<>(1 + 4 * failedJobs.size());
-        args.add(keys.eventsChannel());
+        List<Requeue> retries = new ArrayList<>(failedJobs.size());
         Instant now = Instant.now();
         for (Job failed : failedJobs) {
             Job again = queuedAgain(failed).set("attempts", 0).remove("error", "finishedAt", "stalls").done();
             queued.add(again);
-            args.add(failed.stored());
-            args.add(again.json());
-            args.add(JobEvent.of(again, now).json());
-            args.add(again.id());
+            retries.add(new Requeue(failed.stored(), again.json(), JobEvent.of(again, now).json(), again.id()));
         }
-        List<Object> moved = redis.execute(RETRY_FAILED, List.of(keys.failed(), keys.queued(), keys.announced()),
-                args.toArray());
+        List<Boolean> moved = scripts.retryFailed(retries);
         List<Job> result = new ArrayList<>();
         for (int i = 0; i < queued.size(); i++) {
-            if (isOne(moved.get(i))) {
+            if (moved.get(i)) {
                 result.add(queued.get(i).asStored());
             }
         }
@@ -380,81 +317,6 @@ public final class JobStore extends ServiceSupport {
 
     private static Job.Edit queuedAgain(Job job) {
         return job.edit().set("status", Job.QUEUED).remove("workerId", "startedAt", "retryAt", "result");
-    }
-
-    /** The id under which a job counts as announced; '' for a value that was not a job (it never goes back to the queue). */
-    private static String announcedId(Job job) {
-        return job.invalidReason() == null && job.id() != null ? job.id() : "";
-    }
-
-    private record Requeue(String from, String to, String event, String id) {
-    }
-
-    private List<Boolean> runRequeue(List<Requeue> requeues) {
-        List<String> args = new ArrayList<>(1 + 4 * requeues.size());
-        args.add(keys.eventsChannel());
-        for (Requeue requeue : requeues) {
-            args.add(requeue.from());
-            args.add(requeue.to());
-            args.add(requeue.event());
-            args.add(requeue.id());
-        }
-        return flags(redis.execute(REQUEUE, List.of(keys.processing(), keys.leases(), keys.queued(), keys.announced()),
-                args.toArray()));
-    }
-
-    private List<Long> runEnqueue(List<NewJob> jobs) {
-        Object[] args = new Object[1 + 3 * jobs.size()];
-        args[0] = keys.eventsChannel();
-        int i = 1;
-        for (NewJob job : jobs) {
-            args[i++] = job.json();
-            args[i++] = job.event();
-            args[i++] = job.id();
-        }
-        Long length = redis.execute(ENQUEUE, List.of(keys.queued(), keys.announced()), args);
-        return Collections.nCopies(jobs.size(), length);
-    }
-
-    private List<Boolean> runMoveToDelayed(List<Move> moves) {
-        Object[] args = new Object[3 * moves.size()];
-        int i = 0;
-        for (Move move : moves) {
-            args[i++] = move.from();
-            args[i++] = move.to();
-            args[i++] = String.valueOf(move.dueMs());
-        }
-        return flags(redis.execute(MOVE_TO_DELAYED, List.of(keys.processing(), keys.leases(), keys.delayed()), args));
-    }
-
-    private List<Boolean> runMoveToFinished(String destination, List<Move> moves) {
-        Object[] args = new Object[2 * moves.size()];
-        int i = 0;
-        for (Move move : moves) {
-            args[i++] = move.from();
-            args[i++] = move.to();
-        }
-        return flags(redis.execute(MOVE_TO_FINISHED, List.of(keys.processing(), keys.leases(), destination), args));
-    }
-
-    private static List<Boolean> flags(List<Object> values) {
-        List<Boolean> flags = new ArrayList<>(values.size());
-        for (Object value : values) {
-            flags.add(isOne(value));
-        }
-        return flags;
-    }
-
-    private static boolean isOne(Object flag) {
-        return flag instanceof Long number && number == 1L;
-    }
-
-    private static List<String> strings(List<Object> values) {
-        List<String> strings = new ArrayList<>(values.size());
-        for (Object value : values) {
-            strings.add((String) value);
-        }
-        return strings;
     }
 
     @Override
