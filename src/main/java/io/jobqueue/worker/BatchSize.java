@@ -3,8 +3,8 @@ package io.jobqueue.worker;
 /**
  * How many jobs a worker takes per round trip. Taking several at once is what lets a worker keep up with a deep queue
  * of short jobs, but a job taken is a job no other worker can start, so a worker takes only as many as it expects to
- * start within {@link #BUDGET_NANOS}, judged from a moving average of how long its jobs have taken. Slow jobs (the
- * demo's 1-4 s) are taken one at a time.
+ * start within {@link #BUDGET_NANOS}, judged from a moving average of how long the process's jobs have taken. Slow
+ * jobs (the demo's 1-4 s) are taken one at a time.
  */
 final class BatchSize {
 
