@@ -3,7 +3,6 @@ package io.jobqueue.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -65,9 +64,7 @@ class BulkIntakeTest {
 
     @Test
     void ndjsonWorksToo() throws Exception {
-        HttpResponse<String> response = app.send(HttpRequest.newBuilder(app.uri("/jobs/bulk"))
-                .header("Content-Type", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"n\":1}\n{\"n\":2}\n\n{\"n\":3}\n")));
+        HttpResponse<String> response = app.post("/jobs/bulk", "{\"n\":1}\n{\"n\":2}\n\n{\"n\":3}\n", "application/x-ndjson");
 
         assertEquals(201, response.statusCode(), response.body());
         assertEquals(3, JobJson.read(response.body()).path("count").asInt());

@@ -86,21 +86,15 @@ class HttpApiTest {
         assertError(app.post("/jobs", "42"), 400, "must be a JSON object");
         assertError(app.post("/jobs", ""), 400, "empty");
         assertError(app.post("/jobs", "{} trailing"), 400, "invalid JSON");
-        assertError(app.send(HttpRequest.newBuilder(app.uri("/jobs"))
-                .header("Content-Type", "multipart/form-data; boundary=b")
-                .POST(HttpRequest.BodyPublishers.ofString("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n"))),
+        assertError(app.post("/jobs", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n", "multipart/form-data; boundary=b"),
                 415, "multipart");
-        assertError(app.send(HttpRequest.newBuilder(app.uri("/jobs"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("a=1&b=2"))), 400, "invalid JSON");
+        assertError(app.post("/jobs", "a=1&b=2", "application/x-www-form-urlencoded"), 400, "invalid JSON");
         assertEquals(0, redis.llen(app.queue));
     }
 
     @Test
     void jsonLabelledFormEncodedAsCurlDashDSendsItIsAJob() throws Exception {
-        HttpResponse<String> response = app.send(HttpRequest.newBuilder(app.uri("/jobs"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"to\":\"a@b.c\",\"q\":\"x y&z=1\"}")));
+        HttpResponse<String> response = app.post("/jobs", "{\"to\":\"a@b.c\",\"q\":\"x y&z=1\"}", "application/x-www-form-urlencoded");
         assertEquals(201, response.statusCode(), response.body());
         assertEquals("{\"to\":\"a@b.c\",\"q\":\"x y&z=1\"}", JobJson.read(redis.lindex(app.queue, 0)).path("data").toString());
     }

@@ -67,7 +67,11 @@ public final class RunningApp implements AutoCloseable {
     }
 
     public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        return post(path, body, "application/json");
+    }
+
+    public HttpResponse<String> post(String path, String body, String contentType) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
