@@ -4,19 +4,39 @@
   KEYS[1]  queue list (job_queue)
   KEYS[2]  announced ids (job_queue:announced: set of the ids of queued jobs whose 'queued' event is out)
   ARGV[1]  events channel (job_status)
-  ARGV[3k-1], ARGV[3k], ARGV[3k+1]  for each job: its JSON, its 'queued' event JSON, its id
+  ARGV[2]  prefix of idempotency keys (job_queue:idempotency:)
+  ARGV[3]  how long (ms) an idempotency key is remembered
+  ARGV[4k], ARGV[4k+1], ARGV[4k+2], ARGV[4k+3]  for each job: its JSON, its 'queued' event, its id, the
+           client's idempotency key ('' for none)
 
-  Events: 'queued' for each job, published here, in the same step as the LPUSH, so that no
-  worker can report 'processing' for a job before the event that announces it.
-  Returns: the queue length after the push. Takes at least one job.
+  A job whose idempotency key was used within its time to live is not enqueued: the job that key created is
+  returned instead, so a client that retries a request it got no answer to never makes a second job.
+  Events: 'queued' for each job enqueued, published here, in the same step as the LPUSH, so that no worker can
+  report 'processing' for a job before the event that announces it.
+  Returns: for each job, '' if it was enqueued, else the JSON of the job its idempotency key created.
 ]]
-local jobs, ids = {}, {}
-for i = 2, #ARGV, 3 do
-  jobs[#jobs + 1] = ARGV[i]
-  ids[#ids + 1] = ARGV[i + 2]
-  redis.call('PUBLISH', ARGV[1], ARGV[i + 1])
+local result, jobs, ids = {}, {}, {}
+for i = 4, #ARGV, 4 do
+  local json, event, id, key = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local existing = false
+  if key ~= '' then
+    existing = redis.call('GET', ARGV[2] .. key)
+    if not existing then
+      redis.call('SET', ARGV[2] .. key, json, 'PX', ARGV[3])
+    end
+  end
+  if existing then
+    result[#result + 1] = existing
+  else
+    result[#result + 1] = ''
+    jobs[#jobs + 1] = json
+    ids[#ids + 1] = id
+    redis.call('PUBLISH', ARGV[1], event)
+  end
 end
 -- one LPUSH and one SADD for the whole batch (at most 1000 jobs, well within Lua's unpack limit)
-local length = redis.call('LPUSH', KEYS[1], unpack(jobs))
-redis.call('SADD', KEYS[2], unpack(ids))
-return length
+if #jobs > 0 then
+  redis.call('LPUSH', KEYS[1], unpack(jobs))
+  redis.call('SADD', KEYS[2], unpack(ids))
+end
+return result

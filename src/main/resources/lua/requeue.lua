@@ -1,31 +1,38 @@
 --[[
   requeue: processing -> queued, at the front of the line (the next job taken).
-  Used for a job whose worker gave it back unstarted (shutdown) and for a stalled job (lease expired).
+  For a job whose process died while it ran (claimed by a reaper: 'stalled'), and for a job still running when its
+  process's shutdown timeout ran out (handed back by its worker).
 
   KEYS[1]  processing list (job_queue:processing)
-  KEYS[2]  leases (job_queue:leases)
-  KEYS[3]  queue list (job_queue)
-  KEYS[4]  announced ids (job_queue:announced)
-  ARGV[1]  events channel (job_status)
-  ARGV[4k-2] .. ARGV[4k+1]  for each job: its JSON in processing, its JSON as queued again,
-                            the event to publish ('' for none), its id ('' for a value that is not a job)
+  KEYS[2]  queue list (job_queue)
+  KEYS[3]  announced ids (job_queue:announced)
+  ARGV[1]  prefix of job records (job_queue:job:)
+  ARGV[2]  prefix of the sets of jobs each process holds (job_queue:held:)
+  ARGV[3]  events channel (job_status)
+  ARGV[4 + 4k] .. ARGV[7 + 4k]  for each job: its id, the token of the run that holds it (the reaper's claim, or the
+                                worker's run), the job as queued again, the event to publish ('' for none)
 
-  Events: the given event for each job moved ('stalled' from the reaper), published in this step so that it
-  always comes before the 'processing' event of the worker that takes the job next. The job counts as
-  announced (its 'queued' event went out when it first joined the queue).
-  Returns: for each job, 1 if it was moved, 0 if it was no longer in processing.
+  Only the holder may requeue the job; a retry whose reply was lost finds it requeued by this run.
+  Events: the given event ('stalled', or 'queued' for a job handed back), published in this step so that it always
+  comes before the 'processing' of the worker that takes the job next. The job counts as announced.
+  Returns: for each job, 1 if it was requeued (now or by an earlier try), 0 if it is no longer this holder's.
 ]]
 local result = {}
-for i = 2, #ARGV, 4 do
+for i = 4, #ARGV, 4 do
+  local id, run, queued, event = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local record = ARGV[1] .. id
+  local state, holder, json, process = unpack(redis.call('HMGET', record, 'state', 'run', 'json', 'process'))
   local moved = 0
-  if redis.call('LREM', KEYS[1], -1, ARGV[i]) == 1 then
-    redis.call('ZREM', KEYS[2], ARGV[i])
-    redis.call('RPUSH', KEYS[3], ARGV[i + 1])
-    if ARGV[i + 2] ~= '' then
-      redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
-    end
-    if ARGV[i + 3] ~= '' then
-      redis.call('SADD', KEYS[4], ARGV[i + 3])
+  if holder == run and state == 'queued' then
+    moved = 1
+  elseif holder == run and state == 'processing' then
+    redis.call('LREM', KEYS[1], -1, json)
+    redis.call('RPUSH', KEYS[2], queued)
+    redis.call('HSET', record, 'state', 'queued', 'json', queued)
+    redis.call('SREM', ARGV[2] .. process, id)
+    redis.call('SADD', KEYS[3], id)
+    if event ~= '' then
+      redis.call('PUBLISH', ARGV[3], event)
     end
     moved = 1
   end

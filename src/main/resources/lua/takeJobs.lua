@@ -1,20 +1,33 @@
 --[[
-  takeJobs: queued -> processing, several jobs in one step when the queue is deep.
-  (When the queue is empty the worker blocks in BLMOVE instead, which moves one job the same way.)
+  takeJobs: queued -> reserved, for every worker thread that asked during one group commit.
+  (A worker that finds the queue empty blocks in BLMOVE <queue> <its reserved list> RIGHT RIGHT instead, which
+  moves one job the same way.)
 
-  KEYS[1]  queue list (job_queue)
-  KEYS[2]  processing list (job_queue:processing)
-  ARGV[1]  the most jobs to take
+  KEYS[1]      queue list (job_queue)
+  KEYS[1 + k]  the k-th taker's reserved list (job_queue:reserved:<workerId>)
+  ARGV[k]      the most jobs the k-th taker wants
 
-  The values are moved as they are; activateJobs then rewrites them in place and leases them.
+  Jobs leave the queue from its front (the right end, oldest first) and are appended to each taker's reserved list
+  in that order, byte for byte: nothing is parsed here. A reserved job is its worker's alone, but not started: if the
+  worker's process dies, the reaper puts it back in the queue as it was (claimDeadWorkers).
   Events: none.
-  Returns: the values taken, oldest first (empty when the queue is empty).
+  Returns: the values taken, in the order shared out (the first taker's first).
 ]]
-local taken = redis.call('RPOP', KEYS[1], tonumber(ARGV[1]))
+local wanted = 0
+for k = 1, #ARGV do
+  wanted = wanted + tonumber(ARGV[k])
+end
+local taken = redis.call('RPOP', KEYS[1], wanted)
 if not taken then
   return {}
 end
-for _, value in ipairs(taken) do
-  redis.call('LPUSH', KEYS[2], value)
+local from = 1
+for k = 1, #ARGV do
+  local to = math.min(#taken, from + tonumber(ARGV[k]) - 1)
+  if to < from then
+    break
+  end
+  redis.call('RPUSH', KEYS[k + 1], unpack(taken, from, to))
+  from = to + 1
 end
 return taken

@@ -6,6 +6,10 @@ import io.jobqueue.api.ApiErrors;
 import io.jobqueue.api.ApiHeaders;
 import io.jobqueue.api.HttpRouterHandlers;
 import io.jobqueue.api.JobRequests;
+import io.jobqueue.duties.DelayedJobsPromoter;
+import io.jobqueue.duties.Heartbeat;
+import io.jobqueue.duties.OrphanSweep;
+import io.jobqueue.duties.Reaper;
 import io.jobqueue.events.JobEvents;
 import io.jobqueue.events.JobEventsComponent;
 import io.jobqueue.job.RetryPolicy;
@@ -17,15 +21,12 @@ import io.jobqueue.redis.JobStore;
 import io.jobqueue.redis.RedisKeys;
 import io.jobqueue.redis.RedisSetup;
 import io.jobqueue.redis.RedisUrl;
+import io.jobqueue.redis.WorkerRegistry;
 import io.jobqueue.worker.DefaultJobProcessor;
-import io.jobqueue.worker.HeldJobs;
 import io.jobqueue.worker.JobQueueComponent;
 import io.jobqueue.worker.JobRunner;
-import io.jobqueue.worker.LeaseKeeper;
-import io.jobqueue.worker.MaintenanceRoutes;
-import io.jobqueue.worker.Reaper;
-import io.jobqueue.worker.RetryScheduler;
 import io.jobqueue.worker.TaskRoutes;
+import io.jobqueue.worker.WorkerIdentity;
 import io.jobqueue.worker.WorkerRoutes;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -37,7 +38,8 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * name, and adds the Java routes of the process's role. The YAML routes are loaded by camel-main afterwards.
  * <p>
  * Services start in the order they are added and stop in reverse: the embedded Redis first up and last down, then
- * the connection pool, then the store and the event publisher; routes stop before any of them.
+ * the connection pools, then the store, the event publisher and the background duties; routes (the workers among
+ * them) stop before any of them, so that every duty outlives the jobs in hand.
  */
 final class JobQueueConfiguration implements CamelConfiguration {
 
@@ -46,6 +48,43 @@ final class JobQueueConfiguration implements CamelConfiguration {
     JobQueueConfiguration(Role role) {
         this.role = role;
     }
+
+    /**
+     * The worker side's services: the event publisher and the background duties. Services stop in the
+     * reverse order they are added, after the routes: the orphan sweep, the delayed-jobs promoter, the reaper, then the
+     * heartbeat (which keeps this process alive until the workers have finished or handed back their jobs, then
+     * deregisters it), then the event publisher, the store and Redis.
+     */
+    private static Heartbeat addWorkerServices(CamelContext camel, JobQueueSettings settings, RedisSetup redis, RedisKeys keys,
+                                               JobStore store, WorkerIdentity identity) throws Exception {
+        Registry registry = camel.getRegistry();
+        JobEvents events = new JobEvents(redis.template(), keys.eventsChannel());
+        camel.addService(events, true, true);
+        registry.bind("jobEvents", events);
+        camel.addComponent("jobevents", new JobEventsComponent(events, keys.eventsChannel()));
+
+        JobQueueSettings.Liveness liveness = settings.liveness();
+        WorkerRegistry workers = new WorkerRegistry(redis.template(), keys, liveness.heartbeatTimeoutMs());
+        Heartbeat heartbeat = new Heartbeat(workers, identity, liveness.heartbeatIntervalMs());
+        camel.addService(heartbeat, true, true);
+        camel.addService(new Reaper(workers, store, identity, liveness.maxStalls(), liveness.reaperIntervalMs(),
+                liveness.confirmMs()), true, true);
+        camel.addService(new DelayedJobsPromoter(store, settings.schedulerIntervalMs()), true, true);
+        camel.addService(new OrphanSweep(store, ORPHAN_SWEEP_INTERVAL_MS), true, true);
+        return heartbeat;
+    }
+
+    /** The worker route (take, start, run, move) and what runs a job's logic. */
+    private static void addWorkerRoutes(CamelContext camel, JobQueueSettings settings, JobStore store, RetryPolicy retryPolicy)
+            throws Exception {
+        TaskRoutes taskRoutes = new TaskRoutes(camel);
+        camel.getManagementStrategy().addEventNotifier(taskRoutes);
+        JobRunner runner = new JobRunner(camel, taskRoutes, new DefaultJobProcessor(settings.processor()),
+                settings.jobs().timeoutMs(), 2 * settings.worker().concurrency());
+        camel.addRoutes(new WorkerRoutes(runner, store, retryPolicy));
+    }
+
+    private static final long ORPHAN_SWEEP_INTERVAL_MS = 30_000;
 
     @Override
     public void configure(CamelContext camel) throws Exception {
@@ -71,35 +110,26 @@ final class JobQueueConfiguration implements CamelConfiguration {
         registry.bind("jobLists", lists);
 
         RetryPolicy retryPolicy = new RetryPolicy(settings.retry());
-        HeldJobs held = new HeldJobs();
-        JobStore store = null;
+        WorkerIdentity identity = new WorkerIdentity();
         if (role.api || role.worker) {
-            store = new JobStore(redis.template(), keys, retryPolicy, settings.lease().durationMs(),
-                    settings.jobs().maxBytes(), settings.redis().timeoutMs() + 500L);
+            JobQueueSettings.Retention retention = settings.retention();
+            JobStore store = new JobStore(redis.template(), redis.blockingTemplate(), keys,
+                    new JobStore.Retention(retention.completedMaxCount(), retention.completedMaxAgeMs(),
+                            retention.failedMaxCount(), retention.failedMaxAgeMs()),
+                    settings.api().idempotencyTtlMs(), identity::processId, settings.redis().timeoutMs() + 500L);
             camel.addService(store, true, true);
             registry.bind("jobStore", store);
-            camel.addComponent("jobqueue", new JobQueueComponent(store, held, settings));
-        }
-        if (role.api) {
-            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs()));
-            registry.bind("apiErrors", new ApiErrors());
-            registry.bind("apiHeaders", new ApiHeaders());
-            camel.addStartupListener(new HttpRouterHandlers());
-        }
-        if (role.worker) {
-            JobEvents events = new JobEvents(redis.template(), keys.eventsChannel());
-            camel.addService(events, true, true);
-            registry.bind("jobEvents", events);
-            TaskRoutes taskRoutes = new TaskRoutes(camel);
-            camel.getManagementStrategy().addEventNotifier(taskRoutes);
-            JobRunner runner = new JobRunner(camel, taskRoutes, new DefaultJobProcessor(settings.processor()),
-                    settings.jobs().timeoutMs());
-            registry.bind("leaseKeeper", new LeaseKeeper(store, held));
-            registry.bind("reaper", new Reaper(store, events, settings.lease().maxStalls(), settings.lease().durationMs()));
-            registry.bind("retryScheduler", new RetryScheduler(store));
-            camel.addComponent("jobevents", new JobEventsComponent(events, keys.eventsChannel()));
-            camel.addRoutes(new WorkerRoutes(runner, store, retryPolicy));
-            camel.addRoutes(new MaintenanceRoutes(settings));
+            Heartbeat heartbeat = role.worker ? addWorkerServices(camel, settings, redis, keys, store, identity) : null;
+            camel.addComponent("jobqueue", new JobQueueComponent(store, heartbeat, role.worker ? identity : null, settings));
+            if (role.worker) {
+                addWorkerRoutes(camel, settings, store, retryPolicy);
+            }
+            if (role.api) {
+                registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs()));
+                registry.bind("apiErrors", new ApiErrors());
+                registry.bind("apiHeaders", new ApiHeaders());
+                camel.addStartupListener(new HttpRouterHandlers());
+            }
         }
         camel.addStartupListener(new CollectStartupGarbage());
         if (role.monitor) {

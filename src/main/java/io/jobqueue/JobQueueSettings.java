@@ -19,7 +19,8 @@ public record JobQueueSettings(
         Worker worker,
         Jobs jobs,
         Retry retry,
-        Lease lease,
+        Liveness liveness,
+        Retention retention,
         long schedulerIntervalMs,
         Processor processor) {
 
@@ -27,7 +28,10 @@ public record JobQueueSettings(
     public record Redis(Optional<String> url, int embeddedPort, String embeddedDir, int timeoutMs) {
     }
 
-    public record Api(long maxBodyBytes, int maxBulkJobs) {
+    /**
+     * @param idempotencyTtlMs how long an {@code Idempotency-Key} of {@code POST /jobs} is remembered
+     */
+    public record Api(long maxBodyBytes, int maxBulkJobs, long idempotencyTtlMs) {
     }
 
     /**
@@ -36,8 +40,10 @@ public record JobQueueSettings(
      * @param shutdownTimeoutMs  how long in-flight jobs may run on after a stop is asked for
      * @param maxBatch           the most jobs one process takes ahead of running them when the queue is deep, shared
      *                           out among its threads (at least 4 each)
+     * @param handBackAfterMs    how long a job may run before the jobs its thread took ahead of it go back to the
+     *                           queue for other workers
      */
-    public record Worker(int concurrency, int pollTimeoutSeconds, long shutdownTimeoutMs, int maxBatch) {
+    public record Worker(int concurrency, int pollTimeoutSeconds, long shutdownTimeoutMs, int maxBatch, long handBackAfterMs) {
     }
 
     /**
@@ -55,11 +61,23 @@ public record JobQueueSettings(
     }
 
     /**
-     * @param durationMs       how long a job stays leased to its worker without a renewal (renewed every third of it)
-     * @param reaperIntervalMs how often each worker process looks for stalled jobs
+     * How a dead worker process is told from a live one, by Redis's clock: each sends a heartbeat every
+     * {@code heartbeatIntervalMs}; one silent for {@code heartbeatTimeoutMs}, and still silent when a reaper looks again
+     * {@code confirmMs} later, is dead, and its jobs go back to the queue.
+     *
+     * @param reaperIntervalMs how often each worker process looks for dead ones
      * @param maxStalls        how many stalls a job survives; one more and it fails
      */
-    public record Lease(long durationMs, long reaperIntervalMs, int maxStalls) {
+    public record Liveness(long heartbeatIntervalMs, long heartbeatTimeoutMs, long reaperIntervalMs, int maxStalls) {
+
+        /** How long after a first sighting a silent process is taken for dead: heartbeats delayed by a Redis pause land first. */
+        public long confirmMs() {
+            return Math.max(3 * heartbeatIntervalMs, 2000);
+        }
+    }
+
+    /** How many finished jobs, and for how long, each list keeps (-1: no limit; a count of 0 keeps none). */
+    public record Retention(long completedMaxCount, long completedMaxAgeMs, long failedMaxCount, long failedMaxAgeMs) {
     }
 
     /** The seed's demo processing: sleep a random time in [min, max], fail with the given probability. */
@@ -76,12 +94,14 @@ public record JobQueueSettings(
                 read.text("jobqueue.queue-name", "job_queue"),
                 read.text("jobqueue.events-channel", "job_status"),
                 new Api(read.number("jobqueue.api.max-body-bytes", 1_048_576L),
-                        read.integer("jobqueue.api.max-bulk-jobs", 100_000)),
+                        read.integer("jobqueue.api.max-bulk-jobs", 100_000),
+                        read.duration("jobqueue.api.idempotency-ttl", 86_400_000L)),
                 new Worker(
                         read.integer("jobqueue.worker.concurrency", 4),
                         read.integer("jobqueue.worker.poll-timeout-seconds", 5),
                         read.number("jobqueue.worker.shutdown-timeout-ms", 30_000L),
-                        read.integer("jobqueue.worker.max-batch", 100)),
+                        read.integer("jobqueue.worker.max-batch", 100),
+                        read.number("jobqueue.worker.hand-back-after-ms", 1000L)),
                 new Jobs(
                         read.number("jobqueue.job.max-bytes", 2_097_152L),
                         read.number("jobqueue.job.timeout-ms", 0L)),
@@ -89,10 +109,16 @@ public record JobQueueSettings(
                         read.integer("jobqueue.retry.max-attempts", 3),
                         read.number("jobqueue.retry.base-delay-ms", 1000L),
                         read.number("jobqueue.retry.max-delay-ms", 60_000L)),
-                new Lease(
-                        read.number("jobqueue.lease.duration-ms", 30_000L),
-                        read.number("jobqueue.reaper.interval-ms", 5000L),
+                new Liveness(
+                        read.number("jobqueue.worker.heartbeat-interval-ms", 1000L),
+                        read.number("jobqueue.worker.heartbeat-timeout-ms", 8000L),
+                        read.number("jobqueue.reaper.interval-ms", 1000L),
                         read.integer("jobqueue.max-stalls", 1)),
+                new Retention(
+                        read.number("jobqueue.retention.completed.max-count", 10_000L),
+                        read.duration("jobqueue.retention.completed.max-age", 86_400_000L),
+                        read.number("jobqueue.retention.failed.max-count", 10_000L),
+                        read.duration("jobqueue.retention.failed.max-age", 7 * 86_400_000L)),
                 read.number("jobqueue.scheduler.interval-ms", 250L),
                 new Processor(
                         read.number("jobqueue.processor.min-duration-ms", 1000L),
@@ -123,12 +149,32 @@ public record JobQueueSettings(
             return parse(key, Double::parseDouble, otherwise);
         }
 
+        /** A duration in ms: a number (ms), or a number with a unit: 500ms, 30s, 5m, 24h, 7d; -1 for no limit. */
+        long duration(String key, long otherwise) {
+            return parse(key, Reader::millis, otherwise);
+        }
+
+        private static long millis(String text) {
+            String value = text.trim().toLowerCase(java.util.Locale.ROOT);
+            long unit = 1;
+            for (String[] suffix : new String[][] {{"ms", "1"}, {"s", "1000"}, {"m", "60000"}, {"h", "3600000"}, {"d", "86400000"}}) {
+                if (value.endsWith(suffix[0]) && !(suffix[0].equals("s") && value.endsWith("ms"))) {
+                    value = value.substring(0, value.length() - suffix[0].length()).trim();
+                    unit = Long.parseLong(suffix[1]);
+                    break;
+                }
+            }
+            long number = Long.parseLong(value);
+            return number < 0 ? -1 : Math.multiplyExact(number, unit);
+        }
+
         private <T> T parse(String key, Function<String, T> parser, T otherwise) {
             Optional<String> value = optional(key).filter(text -> !text.isEmpty());
             try {
                 return value.map(parser).orElse(otherwise);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("setting " + key + "=" + value.get() + " is not a number");
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("setting " + key + "=" + value.get() + " is not a number"
+                        + " (durations: a number of ms, or with a unit: 500ms, 30s, 5m, 24h, 7d)");
             }
         }
     }

@@ -38,7 +38,12 @@ public final class ApiErrors {
                     + " jobs were enqueued, the rest were not", "enqueued", ids.size(), "ids", ids));
             LOG.warn("Bulk enqueue failed midway: {}", error.toString());
             return;
-        } else if (RedisSetup.isUnreachable(error)) {
+        } else if (RedisSetup.isOutOfMemory(error)) {
+            status = 503;
+            message = "Redis is out of memory and refuses new jobs until memory is freed; try again later";
+            LOG.warn("{} {}: {}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD),
+                    exchange.getMessage().getHeader(Exchange.HTTP_PATH), error.toString());
+        } else if (RedisSetup.isTransient(error)) {
             status = 503;
             message = "Redis is unavailable; try again shortly";
             LOG.warn("{} {}: {}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD),

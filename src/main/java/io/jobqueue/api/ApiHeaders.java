@@ -17,7 +17,7 @@ public final class ApiHeaders implements HeaderFilterStrategy {
 
     /** Request headers and query or path parameters the routes read. */
     private static final List<String> READ = List.of("Content-Type", "maxAttempts", "timeoutMs", "start", "count",
-            "queueType", "id");
+            "queueType", "id", "Idempotency-Key");
     /** Response headers the routes set. */
     private static final List<String> ANSWERED = List.of("Content-Type", "JobId");
 

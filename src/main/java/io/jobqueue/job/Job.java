@@ -1,6 +1,9 @@
 package io.jobqueue.job;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -23,6 +26,8 @@ import com.fasterxml.jackson.core.JsonToken;
  * <p>
  * A Job is immutable: each change gives a new Job. Lists hold jobs by value, so a transition script finds a job by
  * the exact text it is stored as: {@link #stored()} keeps that text beside the job's current {@link #json()}.
+ * Its JSON always starts with {@code "id"}, so that a script can read the id of any job this system wrote without
+ * decoding it. While a worker holds the job, {@link #run()} is the token of that hold.
  */
 public final class Job {
 
@@ -31,17 +36,22 @@ public final class Job {
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
 
+    /** How much of a value that is not a job is kept in its failure record ({@code raw}). */
+    static final int MAX_RAW_CHARS = 65_536;
+
     private static final char[] BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
     private final Map<String, String> fields;
     private final String stored;
+    private final String run;
     private String json;
     private String id;
 
-    private Job(Map<String, String> fields, String json, String stored) {
+    private Job(Map<String, String> fields, String json, String stored, String run) {
         this.fields = fields;
         this.json = json;
         this.stored = stored;
+        this.run = run;
     }
 
     /** A new job whose data is the given JSON text, already checked to be one JSON object (stored as it is). */
@@ -57,7 +67,7 @@ public final class Job {
         fields.put("status", "\"" + QUEUED + "\"");
         fields.put("attempts", "0");
         Job job = new Job(fields, "{\"id\":\"" + id + "\",\"data\":" + dataJson + ",\"createdAt\":\"" + createdAt
-                + "\",\"status\":\"" + QUEUED + "\",\"attempts\":0}", null);
+                + "\",\"status\":\"" + QUEUED + "\",\"attempts\":0}", null, null);
         job.id = id;
         return job;
     }
@@ -82,20 +92,37 @@ public final class Job {
         if (attempts != null && !attempts.equals("null") && !isSmallWholeNumber(attempts)) {
             throw new InvalidJobException("not a job: \"attempts\" is not a whole number");
         }
-        return new Job(fields, text, text);
+        return new Job(fields, text, text, null);
     }
 
     /**
-     * A value just taken from the queue, rewritten as 'processing' by {@code workerId}. A value that is not a job, or
-     * is longer than {@code maxBytes}, becomes an invalid-job record (see {@link #readOrWrap}) so that it can be
-     * failed like any job. Either way {@link #stored()} is the value as taken.
+     * A value as a worker took it from the queue, byte for byte: a job, or, for a value that is longer than
+     * {@code maxBytes}, is not UTF-8 text, or is not a job, an invalid-job record that says why (see
+     * {@link #readOrWrap}), so that it can be failed like any job. Never throws: nothing another client can push
+     * may stop a worker.
      */
-    public static Job activate(String taken, String workerId, Instant now, long maxBytes) {
-        long bytes = taken.length() * 3L <= maxBytes ? 0 : taken.getBytes(StandardCharsets.UTF_8).length;
-        Job job = bytes > maxBytes
-                ? invalid(taken, "the job is " + bytes + " bytes, over the limit of " + maxBytes + " (jobqueue.job.max-bytes)", now)
-                : readOrWrap(taken, now);
-        return job.edit().set("status", PROCESSING).set("workerId", workerId).set("startedAt", JobJson.timestamp(now.toEpochMilli())).done();
+    public static Job fromTaken(byte[] taken, long maxBytes, Instant now) {
+        try {
+            if (taken.length > maxBytes) {
+                return invalid(new String(taken, 0, (int) Math.min(taken.length, MAX_RAW_CHARS), StandardCharsets.UTF_8),
+                        "the job is " + taken.length + " bytes, over the limit of " + maxBytes + " (jobqueue.job.max-bytes)", now);
+            }
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(taken)).toString();
+            } catch (CharacterCodingException e) {
+                return invalid(new String(taken, StandardCharsets.UTF_8), "not a job: the value is not UTF-8 text", now);
+            }
+            return readOrWrap(text, now);
+        } catch (RuntimeException | StackOverflowError e) {
+            return invalid("", "not a job: it could not be read (" + e.getClass().getSimpleName() + ")", now);
+        }
+    }
+
+    /** The job as its worker starts it: 'processing' by {@code workerId} since {@code startedAt} (epoch ms). */
+    public Job started(String workerId, long startedAt) {
+        return edit().set("status", PROCESSING).set("workerId", workerId).set("startedAt", JobJson.timestamp(startedAt)).done();
     }
 
     /**
@@ -110,6 +137,7 @@ public final class Job {
         }
     }
 
+    /** A record of a value that is not a job: it keeps (the start of) the text and says what is wrong. */
     private static Job invalid(String value, String reason, Instant now) {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("id", quote("invalid_" + now.toEpochMilli() + "_" + randomSuffix()));
@@ -118,8 +146,11 @@ public final class Job {
         fields.put("status", quote(QUEUED));
         fields.put("attempts", "0");
         fields.put("invalid", quote(reason));
-        fields.put("raw", quote(value));
-        return new Job(fields, null, value);
+        fields.put("raw", quote(value.length() > MAX_RAW_CHARS ? value.substring(0, MAX_RAW_CHARS) : value));
+        if (value.length() > MAX_RAW_CHARS) {
+            fields.put("rawTruncated", "true");
+        }
+        return new Job(fields, null, value, null);
     }
 
     private static boolean isSmallWholeNumber(String raw) {
@@ -135,7 +166,7 @@ public final class Job {
         return true;
     }
 
-    /** Why this record is not a runnable job (set by {@link #activate} for a value that could not be read), or null. */
+    /** Why this record is not a runnable job (set by {@link #fromTaken} for a value that could not be read), or null. */
     public String invalidReason() {
         return text("invalid");
     }
@@ -242,10 +273,12 @@ public final class Job {
     public static final class Edit {
         private final Map<String, String> copy;
         private final String stored;
+        private final String run;
 
         private Edit(Job job) {
             this.copy = new LinkedHashMap<>(job.fields);
             this.stored = job.stored;
+            this.run = job.run;
         }
 
         public Edit set(String field, String value) {
@@ -272,7 +305,7 @@ public final class Job {
         }
 
         public Job done() {
-            return new Job(copy, null, stored);
+            return new Job(copy, null, stored, run);
         }
     }
 
@@ -287,15 +320,32 @@ public final class Job {
 
     /** This job, recorded as now written to Redis as {@link #json()}. */
     public Job asStored() {
-        return new Job(fields, json(), json());
+        return new Job(fields, json(), json(), run);
     }
 
-    /** The JSON text of this job as it is now (what a transition writes). */
+    /** The token of the hold under which a worker runs this job (null for a job no worker holds). */
+    public String run() {
+        return run;
+    }
+
+    /** This job, held by a worker under the given run token. */
+    public Job withRun(String token) {
+        return new Job(fields, json, stored, token);
+    }
+
+    /** The JSON text of this job as it is now (what a transition writes), {@code "id"} first. */
     public String json() {
         if (json == null) {
             StringBuilder out = new StringBuilder(64 + 32 * fields.size());
             out.append('{');
+            String idValue = fields.get("id");
+            if (idValue != null) {
+                out.append("\"id\":").append(idValue);
+            }
             for (Map.Entry<String, String> field : fields.entrySet()) {
+                if (field.getKey().equals("id")) {
+                    continue;
+                }
                 if (out.length() > 1) {
                     out.append(',');
                 }

@@ -7,9 +7,13 @@ import java.util.Map;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,13 +25,30 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 public final class JobJson {
 
     /**
-     * Decimals are kept as BigDecimal, unnormalised ({@code 1.10} stays {@code 1.10}), so that rewriting a job
-     * never changes its data; trailing text after the JSON value is an error, not ignored.
+     * How deeply a job's data may nest (objects and arrays), as the API accepts it. A stored job is one level deeper
+     * (the data sits in the job object), and the mapper that reads jobs allows a few levels more than that, so that
+     * whatever the API accepted, a worker can read.
      */
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final int MAX_DATA_DEPTH = StreamReadConstraints.DEFAULT_MAX_DEPTH;
+
+    /**
+     * Decimals are kept as BigDecimal, unnormalised ({@code 1.10} stays {@code 1.10}), so that rewriting a job
+     * never changes its data; trailing text after the JSON value is an error, not ignored. Jackson's default limits
+     * stand (nesting, number and name lengths): past them a value is refused with a message, not read. A key twice in
+     * one object is an error: which of the two counts would be a guess (the task route and the data could disagree).
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DATA_DEPTH + 8).build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
+
+    /** A job's data as the API accepts it: Jackson's default limits, and no key twice in one object. */
+    private static final JsonFactory DATA = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     private static final DateTimeFormatter ISO_SECONDS =
@@ -80,9 +101,19 @@ public final class JobJson {
         }
     }
 
-    /** What a parser found wrong, and where: for error messages that a client can act on. */
+    /**
+     * What a parser found wrong, and where when it knows: for error messages that a client can act on. Never throws
+     * (Jackson's limit errors carry no location), and never longer than a few hundred characters (a parser may quote
+     * the offending text).
+     */
     public static String problem(JsonProcessingException e) {
-        return e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        String what = String.valueOf(e.getOriginalMessage());
+        if (what.length() > 300) {
+            what = what.substring(0, 300) + "...";
+        }
+        JsonLocation where = e.getLocation();
+        return where == null || where.getLineNr() < 0 ? what
+                : what + " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
     }
 
     /**
@@ -121,9 +152,21 @@ public final class JobJson {
         return fields;
     }
 
+    /** The elements of a bulk request's JSON array sit one level deeper than a job's data in a single request. */
+    private static final JsonFactory BULK_ARRAY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DATA_DEPTH + 1).build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    /** A parser for a JSON array of jobs' data, each as the API accepts it (see {@link #requireObject}). */
+    public static JsonParser bulkArrayParser(byte[] json) throws IOException {
+        return BULK_ARRAY.createParser(json);
+    }
+
     /**
-     * Checks that {@code text} is one JSON object (and nothing after it) by reading it as a token stream, without
-     * building it, and returns it trimmed. Used where the text is stored as it is (a job's data).
+     * Checks that {@code text} is one JSON object (and nothing after it), within the limits the API accepts (at most
+     * {@link #MAX_DATA_DEPTH} deep, no key twice), by reading it as a token stream, without building it, and returns it
+     * trimmed. Used where the text is stored as it is (a job's data).
      *
      * @throws InvalidJsonException saying what is wrong, fit for an API client
      */
@@ -131,7 +174,7 @@ public final class JobJson {
         if (text == null || text.isBlank()) {
             throw new InvalidJsonException("the body is empty: send a JSON object");
         }
-        try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
+        try (JsonParser parser = DATA.createParser(text)) {
             JsonToken first = parser.nextToken();
             if (first != JsonToken.START_OBJECT) {
                 throw new InvalidJsonException("a job's data must be a JSON object, got " + kind(first));

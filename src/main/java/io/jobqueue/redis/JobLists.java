@@ -72,18 +72,25 @@ public final class JobLists {
         return jobs;
     }
 
-    /** Removes every job of one list, and answers how many there were. */
+    /**
+     * Removes every job of one list, and answers how many there were. Finished and delayed jobs lose their records
+     * too; running jobs keep theirs (clearing the processing list does not stop them: they still finish).
+     */
     public long clear(QueueType type) {
-        List<String> clearKeys = switch (type) {
-            case PROCESSING -> List.of(keys.processing(), keys.leases(), keys.unleased());
-            case QUEUED -> List.of(keys.queued(), keys.announced());
-            default -> List.of(keys.of(type));
-        };
-        return redis.execute(CLEAR_QUEUE, clearKeys);
+        List<String> clearKeys = type == QueueType.QUEUED ? List.of(keys.queued(), keys.announced()) : List.of(keys.of(type));
+        boolean withRecords = type == QueueType.COMPLETED || type == QueueType.FAILED || type == QueueType.DELAYED;
+        return redis.execute(CLEAR_QUEUE, clearKeys, withRecords ? keys.jobPrefix() : "");
     }
 
-    /** The failed job with this id, as stored, searched page by page from the newest. */
+    /**
+     * The failed job with this id, as stored: found through its record, or (a job failed by an earlier version, which
+     * kept no records) searched page by page from the newest.
+     */
     public Optional<Job> findFailed(String id) {
+        List<Object> record = redis.opsForHash().multiGet(keys.job(id), List.of("state", "json"));
+        if ("failed".equals(record.get(0)) && record.get(1) instanceof String json) {
+            return Optional.of(Job.readOrWrap(json, Instant.now()));
+        }
         String quotedId = JobJson.write(id);
         for (long start = 0; ; start += SCAN_PAGE) {
             List<String> page = redis.opsForList().range(keys.failed(), start, start + SCAN_PAGE - 1);

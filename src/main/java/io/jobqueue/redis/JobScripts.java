@@ -1,46 +1,71 @@
 package io.jobqueue.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
-import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.serializer.RedisSerializer;
 
 /**
  * How each transition script in {@code src/main/resources/lua} is called: its KEYS and ARGV in the order its header
- * names them, and its reply read back. The scripts that the group commits run take many jobs per call; the others one
+ * names them, and its reply read back. The scripts that group commits run take many jobs per call; the others one
  * step each. What a job becomes is decided by {@link JobStore}; this class only carries text to Redis and back.
+ * <p>
+ * Values taken from the queue travel as bytes, both ways: another client may have pushed anything, and a value that
+ * is not UTF-8 text must still be moved byte for byte (as text it would come back altered and never be found).
  */
 final class JobScripts {
 
-    private static final RedisScript<Long> ENQUEUE = LuaScript.returningNumber("enqueue");
+    private static final RedisScript<List<Object>> ENQUEUE = LuaScript.returningList("enqueue");
     private static final RedisScript<List<Object>> TAKE_JOBS = LuaScript.returningList("takeJobs");
-    private static final RedisScript<List<Object>> ACTIVATE_JOBS = LuaScript.returningList("activateJobs");
+    private static final RedisScript<List<Object>> RESERVE_JOBS = LuaScript.returningList("reserveJobs");
+    private static final RedisScript<List<Object>> START_JOBS = LuaScript.returningList("startJobs");
     private static final RedisScript<List<Object>> MOVE_TO_FINISHED = LuaScript.returningList("moveToFinished");
     private static final RedisScript<List<Object>> MOVE_TO_DELAYED = LuaScript.returningList("moveToDelayed");
     private static final RedisScript<Long> PROMOTE_DELAYED = LuaScript.returningNumber("promoteDelayed");
     private static final RedisScript<List<Object>> REQUEUE = LuaScript.returningList("requeue");
-    private static final RedisScript<List<Object>> EXTEND_LEASES = LuaScript.returningList("extendLeases");
-    private static final RedisScript<List<Object>> CLAIM_STALLED = LuaScript.returningList("claimStalled");
+    private static final RedisScript<Long> RELEASE_RESERVED = LuaScript.returningNumber("releaseReserved");
     private static final RedisScript<List<Object>> RETRY_FAILED = LuaScript.returningList("retryFailed");
+    private static final RedisScript<Long> REQUEUE_ORPHANS = LuaScript.returningNumber("requeueOrphans");
 
-    /** A job to enqueue and its 'queued' event. */
-    record NewJob(String json, String event, String id) {
+    /** Script arguments as Redis gets them: text as UTF-8, byte arrays (values as taken) as they are. */
+    static final RedisSerializer<Object> ARGS = new RedisSerializer<>() {
+        @Override
+        public byte[] serialize(Object value) {
+            return value instanceof byte[] bytes ? bytes : String.valueOf(value).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public Object deserialize(byte[] bytes) {
+            return bytes;
+        }
+    };
+
+    /** A new job, its 'queued' event, its id, and the client's idempotency key ('' for none). */
+    record NewJob(String json, String event, String id, String idempotencyKey) {
     }
 
-    /** Values just taken, as taken and as rewritten, for one caller of {@link #activateJobs}. */
-    record Activation(List<String> taken, List<Job> rewritten, long nowMs) {
+    /** One job a worker took: its id ('' for a value that is not a job) and the token of the run that holds it. */
+    record Hold(String id, String run) {
     }
 
-    /** A job's stored text, the text that replaces it in the destination, and (for delayed jobs) when it is due. */
-    record Move(String from, String to, long dueMs) {
+    /** A job to start: how ('start', 'invalid' or 'drop'), the worker's reserved list, the value as taken, the job as started. */
+    record Start(String how, String reservedList, byte[] taken, String started, String id, String run, String workerId) {
     }
 
-    /** A job's stored text, the text that goes back to the queue, its event ('' for none) and its announced id. */
-    record Requeue(String from, String to, String event, String id) {
+    /** A held job's move: its id, the run that holds it, its JSON after the move, and a number (the backoff, or 0). */
+    record Move(String id, String run, String json, String event, long backoffMs) {
+    }
+
+    /** A failed job to retry by hand: its JSON in failed, its id, its JSON as queued again, its 'queued' event. */
+    record Retry(String failed, String id, String queued, String event) {
+    }
+
+    /** A value found in processing: as it stands there, its id ('' if unreadable), as queued again, its event. */
+    record Orphan(String value, String id, String queued, String event) {
     }
 
     private final StringRedisTemplate redis;
@@ -51,137 +76,194 @@ final class JobScripts {
         this.keys = keys;
     }
 
-    /** The id under which a job counts as announced; '' for a value that was not a job (it never goes back to the queue). */
-    static String announcedId(Job job) {
-        return job.invalidReason() == null && job.id() != null ? job.id() : "";
-    }
-
-    /** enqueue.lua for many jobs; each caller gets the queue's length after the run. */
-    List<Long> enqueue(List<NewJob> jobs) {
-        Object[] args = new Object[1 + 3 * jobs.size()];
-        args[0] = keys.eventsChannel();
-        int i = 1;
+    /** enqueue.lua for many jobs; for each, null if enqueued, else the JSON of the job its idempotency key made. */
+    List<String> enqueue(List<NewJob> jobs, long idempotencyTtlMs) {
+        List<Object> args = new ArrayList<>(3 + 4 * jobs.size());
+        args.add(keys.eventsChannel());
+        args.add(keys.idempotencyPrefix());
+        args.add(idempotencyTtlMs);
         for (NewJob job : jobs) {
-            args[i++] = job.json();
-            args[i++] = job.event();
-            args[i++] = job.id();
+            args.add(job.json());
+            args.add(job.event());
+            args.add(job.id());
+            args.add(job.idempotencyKey());
         }
-        Long length = redis.execute(ENQUEUE, List.of(keys.queued(), keys.announced()), args);
-        return Collections.nCopies(jobs.size(), length);
+        List<String> existing = new ArrayList<>(jobs.size());
+        for (Object value : textResult(ENQUEUE, List.of(keys.queued(), keys.announced()), args)) {
+            existing.add(value instanceof String text && !text.isEmpty() ? text : null);
+        }
+        return existing;
     }
 
-    /** One takeJobs.lua run for every waiting take: the values, oldest first, are shared out in the order asked. */
-    List<List<String>> takeJobs(List<Integer> maxes) {
-        int total = 0;
-        for (int max : maxes) {
-            total += max;
-        }
-        List<String> taken = strings(redis.execute(TAKE_JOBS, List.of(keys.queued(), keys.processing()), String.valueOf(total)));
-        List<List<String>> shares = new ArrayList<>(maxes.size());
+    /** One takeJobs.lua run for every waiting take: the values, oldest first, shared out in the order asked. */
+    List<List<byte[]>> takeJobs(List<String> reservedLists, List<Integer> maxes) {
+        List<String> scriptKeys = new ArrayList<>(1 + reservedLists.size());
+        scriptKeys.add(keys.queued());
+        scriptKeys.addAll(reservedLists);
+        List<Object> taken = redis.execute(TAKE_JOBS, ARGS, ARGS_RESULT, scriptKeys, maxes.toArray());
+        List<List<byte[]>> shares = new ArrayList<>(maxes.size());
         int from = 0;
         for (int max : maxes) {
             int to = Math.min(taken.size(), from + max);
-            shares.add(taken.subList(from, to));
+            List<byte[]> share = new ArrayList<>(to - from);
+            for (Object value : taken.subList(from, to)) {
+                share.add((byte[]) value);
+            }
+            shares.add(share);
             from = to;
         }
         return shares;
     }
 
-    /** activateJobs.lua for every waiting activation; each caller gets one flag per value it handed in. */
-    List<List<Boolean>> activateJobs(List<Activation> activations, long leaseDurationMs) {
-        long nowMs = activations.get(0).nowMs();
-        List<String> args = new ArrayList<>();
-        args.add(String.valueOf(nowMs + leaseDurationMs));
+    /**
+     * reserveJobs.lua for the holds of many worker threads of one process ({@code workers}: each hold's worker id):
+     * for each job 1 (this worker's to run) or 0 (a copy of a job held elsewhere); or a single -1 when the process
+     * is not registered.
+     */
+    List<Long> reserveJobs(String processId, long recordTtlMs, List<Hold> holds, List<String> workers) {
+        List<Object> args = new ArrayList<>(5 + 3 * holds.size());
+        args.add(keys.jobPrefix());
+        args.add(processId);
+        args.add(recordTtlMs);
         args.add(keys.eventsChannel());
-        args.add(JobJson.timestamp(nowMs));
-        for (Activation activation : activations) {
-            for (int i = 0; i < activation.taken().size(); i++) {
-                Job job = activation.rewritten().get(i);
-                args.add(activation.taken().get(i));
-                args.add(job.json());
-                args.add(announcedId(job));
-            }
+        args.add(JobJson.timestamp(System.currentTimeMillis()));
+        for (int i = 0; i < holds.size(); i++) {
+            args.add(holds.get(i).id());
+            args.add(holds.get(i).run());
+            args.add(workers.get(i));
         }
-        List<Boolean> activated = flags(redis.execute(ACTIVATE_JOBS,
-                List.of(keys.processing(), keys.leases(), keys.announced()), args.toArray()));
-        List<List<Boolean>> results = new ArrayList<>(activations.size());
-        int from = 0;
-        for (Activation activation : activations) {
-            results.add(activated.subList(from, from + activation.taken().size()));
-            from += activation.taken().size();
-        }
-        return results;
+        return numbers(textResult(RESERVE_JOBS, List.of(keys.workers(), keys.announced()), args));
     }
 
-    /** moveToFinished.lua: processing -> {@code destination} (completed or failed); true for each job moved. */
-    List<Boolean> moveToFinished(String destination, List<Move> moves) {
-        Object[] args = new Object[2 * moves.size()];
-        int i = 0;
-        for (Move move : moves) {
-            args[i++] = move.from();
-            args[i++] = move.to();
+    /** startJobs.lua for the starts of many workers; for each: 1 started, 2 dropped, 0 no longer this worker's. */
+    List<Long> startJobs(String processId, List<Start> starts) {
+        List<Object> args = new ArrayList<>(3 + 7 * starts.size());
+        args.add(keys.jobPrefix());
+        args.add(keys.heldPrefix());
+        args.add(processId);
+        for (Start start : starts) {
+            args.add(start.how());
+            args.add(start.reservedList());
+            args.add(start.taken());
+            args.add(start.started());
+            args.add(start.id());
+            args.add(start.run());
+            args.add(start.workerId());
         }
-        return flags(redis.execute(MOVE_TO_FINISHED, List.of(keys.processing(), keys.leases(), destination), args));
+        return numbers(textResult(START_JOBS, List.of(keys.processing(), keys.announced()), args));
+    }
+
+    /** moveToFinished.lua: processing -> {@code destination}; true for each job moved. */
+    List<Boolean> moveToFinished(String destination, String state, long keepCount, long keepMs, List<Move> moves) {
+        List<Object> args = new ArrayList<>(6 + 4 * moves.size());
+        args.add(keys.jobPrefix());
+        args.add(keys.heldPrefix());
+        args.add(state);
+        args.add(keepCount);
+        args.add(keepMs);
+        args.add(keys.eventsChannel());
+        for (Move move : moves) {
+            args.add(move.id());
+            args.add(move.run());
+            args.add(move.json());
+            args.add(move.event());
+        }
+        return flags(textResult(MOVE_TO_FINISHED, List.of(keys.processing(), destination), args));
     }
 
     /** moveToDelayed.lua: processing -> delayed; true for each job moved. */
     List<Boolean> moveToDelayed(List<Move> moves) {
-        Object[] args = new Object[3 * moves.size()];
-        int i = 0;
+        List<Object> args = new ArrayList<>(2 + 4 * moves.size());
+        args.add(keys.jobPrefix());
+        args.add(keys.heldPrefix());
         for (Move move : moves) {
-            args[i++] = move.from();
-            args[i++] = move.to();
-            args[i++] = String.valueOf(move.dueMs());
+            args.add(move.id());
+            args.add(move.run());
+            args.add(move.json());
+            args.add(move.backoffMs());
         }
-        return flags(redis.execute(MOVE_TO_DELAYED, List.of(keys.processing(), keys.leases(), keys.delayed()), args));
+        return flags(textResult(MOVE_TO_DELAYED, List.of(keys.processing(), keys.delayed()), args));
     }
 
     /** promoteDelayed.lua: how many due jobs moved from delayed to the queue. */
-    long promoteDelayed(long nowMs, int max) {
+    long promoteDelayed(int max) {
         return redis.execute(PROMOTE_DELAYED, List.of(keys.delayed(), keys.queued(), keys.announced()),
-                String.valueOf(nowMs), String.valueOf(max));
+                keys.jobPrefix(), String.valueOf(max));
     }
 
     /** requeue.lua: processing -> the front of the queue; true for each job moved. */
-    List<Boolean> requeue(List<Requeue> requeues) {
-        return flags(redis.execute(REQUEUE, List.of(keys.processing(), keys.leases(), keys.queued(), keys.announced()),
-                requeueArgs(requeues)));
+    List<Boolean> requeue(List<Move> moves) {
+        List<Object> args = new ArrayList<>(3 + 4 * moves.size());
+        args.add(keys.jobPrefix());
+        args.add(keys.heldPrefix());
+        args.add(keys.eventsChannel());
+        for (Move move : moves) {
+            args.add(move.id());
+            args.add(move.run());
+            args.add(move.json());
+            args.add(move.event());
+        }
+        return flags(textResult(REQUEUE, List.of(keys.processing(), keys.queued(), keys.announced()), args));
+    }
+
+    /** releaseReserved.lua: a worker's reserved jobs (value as taken, id) back to the front of the queue; how many went back. */
+    long releaseReserved(String reservedList, String processId, List<byte[]> taken, List<String> ids) {
+        List<Object> args = new ArrayList<>(2 + 2 * taken.size());
+        args.add(keys.jobPrefix());
+        args.add(processId);
+        for (int i = 0; i < taken.size(); i++) {
+            args.add(taken.get(i));
+            args.add(ids.get(i));
+        }
+        Long released = redis.execute(RELEASE_RESERVED, ARGS, NUMBER_RESULT, List.of(reservedList, keys.queued()), args.toArray());
+        return released == null ? 0 : released;
     }
 
     /** retryFailed.lua: failed -> the back of the queue; true for each job moved. */
-    List<Boolean> retryFailed(List<Requeue> retries) {
-        return flags(redis.execute(RETRY_FAILED, List.of(keys.failed(), keys.queued(), keys.announced()),
-                requeueArgs(retries)));
-    }
-
-    /** extendLeases.lua: true for each lease renewed, false for one that is gone. */
-    List<Boolean> extendLeases(long untilMs, List<String> storedValues) {
-        List<String> args = new ArrayList<>(1 + storedValues.size());
-        args.add(String.valueOf(untilMs));
-        args.addAll(storedValues);
-        return flags(redis.execute(EXTEND_LEASES, List.of(keys.leases()), args.toArray()));
-    }
-
-    /** claimStalled.lua: the stored values the reaper now holds until {@code holdUntilMs}. */
-    List<String> claimStalled(long nowMs, long holdUntilMs, int max, long leaseDurationMs) {
-        return strings(redis.execute(CLAIM_STALLED, List.of(keys.processing(), keys.leases(), keys.unleased()),
-                String.valueOf(nowMs), String.valueOf(holdUntilMs), String.valueOf(max), String.valueOf(leaseDurationMs)));
-    }
-
-    private Object[] requeueArgs(List<Requeue> requeues) {
-        Object[] args = new Object[1 + 4 * requeues.size()];
-        args[0] = keys.eventsChannel();
-        int i = 1;
-        for (Requeue requeue : requeues) {
-            args[i++] = requeue.from();
-            args[i++] = requeue.to();
-            args[i++] = requeue.event();
-            args[i++] = requeue.id();
+    List<Boolean> retryFailed(List<Retry> retries, long recordTtlMs) {
+        List<Object> args = new ArrayList<>(3 + 4 * retries.size());
+        args.add(keys.eventsChannel());
+        args.add(keys.jobPrefix());
+        args.add(recordTtlMs);
+        for (Retry retry : retries) {
+            args.add(retry.failed());
+            args.add(retry.id());
+            args.add(retry.queued());
+            args.add(retry.event());
         }
-        return args;
+        return flags(textResult(RETRY_FAILED, List.of(keys.failed(), keys.queued(), keys.announced()), args));
     }
 
-    private static List<Boolean> flags(List<Object> values) {
+    /** requeueOrphans.lua: how many unheld values in processing went back to the queue. */
+    long requeueOrphans(long graceMs, List<Orphan> orphans) {
+        List<Object> args = new ArrayList<>(3 + 4 * orphans.size());
+        args.add(keys.jobPrefix());
+        args.add(keys.eventsChannel());
+        args.add(graceMs);
+        for (Orphan orphan : orphans) {
+            args.add(orphan.value());
+            args.add(orphan.id());
+            args.add(orphan.queued());
+            args.add(orphan.event());
+        }
+        Long requeued = redis.execute(REQUEUE_ORPHANS, ARGS, NUMBER_RESULT,
+                List.of(keys.processing(), keys.queued(), keys.orphans(), keys.workers()), args.toArray());
+        return requeued == null ? 0 : requeued;
+    }
+
+    /** Runs a script whose reply holds integers or text; text comes back as Strings. */
+    private List<Object> textResult(RedisScript<List<Object>> script, List<String> scriptKeys, List<Object> args) {
+        return redis.execute(script, ARGS, TEXT_RESULT, scriptKeys, args.toArray());
+    }
+
+    @SuppressWarnings({ "rawtypes", "unchecked" })
+    private static final RedisSerializer<List<Object>> TEXT_RESULT = (RedisSerializer) RedisSerializer.string();
+    @SuppressWarnings({ "rawtypes", "unchecked" })
+    private static final RedisSerializer<List<Object>> ARGS_RESULT = (RedisSerializer) RedisSerializer.byteArray();
+    @SuppressWarnings({ "rawtypes", "unchecked" })
+    private static final RedisSerializer<Long> NUMBER_RESULT = (RedisSerializer) RedisSerializer.string();
+
+    static List<Boolean> flags(List<Object> values) {
         List<Boolean> flags = new ArrayList<>(values.size());
         for (Object value : values) {
             flags.add(value instanceof Long number && number == 1L);
@@ -189,11 +271,11 @@ final class JobScripts {
         return flags;
     }
 
-    private static List<String> strings(List<Object> values) {
-        List<String> strings = new ArrayList<>(values.size());
+    private static List<Long> numbers(List<Object> values) {
+        List<Long> numbers = new ArrayList<>(values.size());
         for (Object value : values) {
-            strings.add((String) value);
+            numbers.add(value instanceof Long number ? number : 0L);
         }
-        return strings;
+        return numbers;
     }
 }

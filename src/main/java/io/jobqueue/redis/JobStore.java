@@ -3,80 +3,118 @@ package io.jobqueue.redis;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobEvent;
 import io.jobqueue.job.JobJson;
-import io.jobqueue.job.RetryPolicy;
-import io.jobqueue.redis.JobScripts.Activation;
+import io.jobqueue.job.JobStates;
+import io.jobqueue.redis.JobScripts.Hold;
 import io.jobqueue.redis.JobScripts.Move;
 import io.jobqueue.redis.JobScripts.NewJob;
-import io.jobqueue.redis.JobScripts.Requeue;
+import io.jobqueue.redis.JobScripts.Orphan;
+import io.jobqueue.redis.JobScripts.Retry;
+import io.jobqueue.redis.JobScripts.Start;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
-import org.springframework.data.redis.connection.RedisListCommands.Direction;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
  * What happens to a job: one method per transition, each one atomic step in Redis (a Lua script in
- * {@code src/main/resources/lua}, called by {@link JobScripts}, or BLMOVE). Lists hold jobs by value, so every script finds the job it moves by its
- * exact stored text ({@link Job#stored()}) and says whether it was still there.
+ * {@code src/main/resources/lua}, called by {@link JobScripts}, or BLMOVE). What a job looks like after each one is
+ * decided by {@link JobStates}.
  * <pre>
- *   enqueue[All]     (new)      -> queued       enqueue.lua (publishes 'queued')
- *   moveToProcessing queued     -> processing   takeJobs.lua, or BLMOVE when the queue is empty
- *   activate         (rewrite as 'processing' and lease, in place)   activateJobs.lua
- *                                               (publishes 'queued' for a job another client pushed unannounced)
- *   moveToCompleted  processing -> completed    moveToFinished.lua
- *   moveToFailed     processing -> failed       moveToFinished.lua
- *   moveToDelayed    processing -> delayed      moveToDelayed.lua    (a retry after a backoff)
- *   promoteDelayed   delayed    -> queued       promoteDelayed.lua
- *   release          processing -> queued       requeue.lua          (taken, not started, the worker stops)
- *   extendLeases     (lease renewal)            extendLeases.lua
- *   claimStalled     (the reaper takes leases)  claimStalled.lua
- *   requeueStalled   processing -> queued       requeue.lua          (publishes 'stalled')
- *   failStalled      processing -> failed       moveToFinished.lua   (stalled too often)
- *   retryFailed      failed     -> queued       retryFailed.lua      (by hand; publishes 'queued')
+ *   enqueue[All]       (new)      -> queued       enqueue.lua          (publishes 'queued')
+ *   take               queued     -> reserved     takeJobs.lua, or BLMOVE when the queue is empty
+ *   reserve            (claims the taken jobs: a copy of a job held elsewhere is dropped)   reserveJobs.lua
+ *   start              reserved   -> processing   startJobs.lua
+ *   moveToCompleted    processing -> completed    moveToFinished.lua
+ *   moveToFailed       processing -> failed       moveToFinished.lua
+ *   moveToDelayed      processing -> delayed      moveToDelayed.lua    (a retry after a backoff)
+ *   promoteDelayed     delayed    -> queued       promoteDelayed.lua
+ *   releaseReserved    reserved   -> queued       releaseReserved.lua  (never started: the worker stops, or is stuck)
+ *   requeue            processing -> queued       requeue.lua          ('stalled' from a reaper; handed back at shutdown)
+ *   failStalled        processing -> failed       moveToFinished.lua   (stalled too often; publishes 'failed')
+ *   retryFailed        failed     -> queued       retryFailed.lua      (by hand; publishes 'queued')
+ *   requeueOrphans     processing -> queued       requeueOrphans.lua   (values no live process holds)
  * </pre>
- * The transitions that every worker thread calls (take, activate, finish) and enqueue, which every HTTP request calls,
- * are group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous run was
- * in flight. The finishing ones return a future, so that a worker can start its next job while the move is in flight.
- * The Jackson work that shapes each job's JSON is done here, outside Redis, so that scripts only move text.
+ * Only the run that holds a job (its token, {@link Job#run()}) may move it, and every script finds a move it already
+ * made (a retry whose reply was lost) and reports it done: each transition is safe to run again.
+ * <p>
+ * The transitions that every worker thread calls (take, reserve, start, finish) and enqueue, which every HTTP request
+ * calls, are group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous
+ * run was in flight. Starting and finishing return futures, so that a worker goes on while the move is in flight.
  */
 public final class JobStore extends ServiceSupport {
 
+    /** How long the record of a job waiting to run (reserved, or queued again) is kept without a change. */
+    static final long WAITING_RECORD_TTL_MS = Duration.ofDays(7).toMillis();
+
+    /** A take of one worker thread: the list its jobs go to, and how many it wants. */
+    private record Take(String reservedList, int max) {
+    }
+
+    /** The reservations of one worker thread: its id, and its jobs' holds. */
+    private record Reservation(String workerId, List<Hold> holds) {
+    }
+
+    /** The outcome of a reservation: a flag per job, or that the process is no longer registered. */
+    public record Reserved(boolean registered, List<Boolean> mine) {
+    }
+
+    /** The outcome of an enqueue: the job, and whether it is new (false: its idempotency key had made it before). */
+    public record Enqueued(Job job, boolean created) {
+    }
+
     private final StringRedisTemplate redis;
+    private final StringRedisTemplate blockingRedis;
     private final JobScripts scripts;
     private final RedisKeys keys;
-    private final RetryPolicy retryPolicy;
-    private final long leaseDurationMs;
-    private final long maxJobBytes;
-    private final Batcher<Integer, List<String>> taker;
-    private final Batcher<Activation, List<Boolean>> activator;
-    private final Batcher<NewJob, Long> enqueuer;
+    private final Retention retention;
+    private final long idempotencyTtlMs;
+    private final Supplier<String> processId;
+    private final Batcher<Take, List<byte[]>> taker;
+    private final Batcher<Reservation, Reserved> reserver;
+    private final Batcher<NewJob, String> enqueuer;
+    private final Batcher<Start, Long> starter;
     private final Batcher<Move, Boolean> completer;
     private final Batcher<Move, Boolean> failer;
     private final Batcher<Move, Boolean> delayer;
 
-    public JobStore(StringRedisTemplate redis, RedisKeys keys, RetryPolicy retryPolicy, long leaseDurationMs,
-                    long maxJobBytes, long callTimeoutMs) {
+    /** How long finished jobs are kept: a count and an age per list (-1: no limit; a count of 0 keeps none). */
+    public record Retention(long completedCount, long completedAgeMs, long failedCount, long failedAgeMs) {
+    }
+
+    /**
+     * @param blockingRedis the template for blocking takes: its read timeout is longer than the longest block, so that a
+     *                      connection that died silently is noticed instead of waited on for ever
+     * @param processId     the id of this process among the workers now ({@link WorkerRegistry}; a process taken for
+     *                      dead registers again under a new one)
+     */
+    public JobStore(StringRedisTemplate redis, StringRedisTemplate blockingRedis, RedisKeys keys, Retention retention,
+                    long idempotencyTtlMs, Supplier<String> processId, long callTimeoutMs) {
         this.redis = redis;
+        this.blockingRedis = blockingRedis;
         this.scripts = new JobScripts(redis, keys);
         this.keys = keys;
-        this.retryPolicy = retryPolicy;
-        this.leaseDurationMs = leaseDurationMs;
-        this.maxJobBytes = maxJobBytes;
-        this.taker = groupCommit("take", callTimeoutMs, scripts::takeJobs);
-        this.activator = groupCommit("activate", callTimeoutMs, activations -> scripts.activateJobs(activations, leaseDurationMs));
-        this.enqueuer = groupCommit("enqueue", callTimeoutMs, scripts::enqueue);
-        this.completer = groupCommit("complete", callTimeoutMs, moves -> scripts.moveToFinished(keys.completed(), moves));
-        this.failer = groupCommit("fail", callTimeoutMs, moves -> scripts.moveToFinished(keys.failed(), moves));
+        this.retention = retention;
+        this.idempotencyTtlMs = idempotencyTtlMs;
+        this.processId = processId;
+        this.taker = groupCommit("take", callTimeoutMs, takes -> scripts.takeJobs(
+                takes.stream().map(Take::reservedList).toList(), takes.stream().map(Take::max).toList()));
+        this.reserver = groupCommit("reserve", callTimeoutMs, this::reserveAll);
+        this.enqueuer = groupCommit("enqueue", callTimeoutMs, jobs -> scripts.enqueue(jobs, idempotencyTtlMs));
+        this.starter = groupCommit("start", callTimeoutMs, starts -> scripts.startJobs(currentProcessId(), starts));
+        this.completer = groupCommit("complete", callTimeoutMs, moves -> scripts.moveToFinished(keys.completed(),
+                JobStates.COMPLETED, retention.completedCount(), retention.completedAgeMs(), moves));
+        this.failer = groupCommit("fail", callTimeoutMs, moves -> scripts.moveToFinished(keys.failed(),
+                JobStates.FAILED, retention.failedCount(), retention.failedAgeMs(), moves));
         this.delayer = groupCommit("delay", callTimeoutMs, scripts::moveToDelayed);
     }
 
@@ -88,27 +126,27 @@ public final class JobStore extends ServiceSupport {
         return keys;
     }
 
-    /** A job to enqueue and its 'queued' event, written by the caller's thread, not the group commit's. */
-    private static NewJob newJob(Job job) {
-        return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json(), job.id());
+    private String currentProcessId() {
+        return processId.get();
     }
 
+    // ---- intake
+
     /** (new) -> queued: LPUSH the job and publish its 'queued' event in one step. */
-    public Job enqueue(Job job) {
-        enqueuer.call(newJob(job));
-        return job.asStored();
+    public Enqueued enqueue(Job job, String idempotencyKey) {
+        String existing = enqueuer.call(newJob(job, idempotencyKey));
+        return existing == null ? new Enqueued(job.asStored(), true) : new Enqueued(Job.parse(existing), false);
     }
 
     /**
-     * (new) -> queued, for many jobs: they join the enqueue group commit, which writes up to 1000 per script run (an
-     * LPUSH and a 'queued' event per job) while this thread is still handing in the rest. Each run is atomic; if
-     * Redis fails, the jobs of the runs that succeeded stay queued and the exception lists them
-     * ({@link PartlyEnqueuedException}).
+     * (new) -> queued, for many jobs: they join the enqueue group commit, which writes up to 1000 per script run while
+     * this thread is still handing in the rest. Each run is atomic; if Redis fails, the jobs of the runs that succeeded
+     * stay queued and the exception lists them ({@link PartlyEnqueuedException}).
      */
     public List<Job> enqueueAll(List<Job> jobs) {
-        List<CompletableFuture<Long>> runs = new ArrayList<>(jobs.size());
+        List<CompletableFuture<String>> runs = new ArrayList<>(jobs.size());
         for (Job job : jobs) {
-            runs.add(enqueuer.submit(newJob(job)));
+            runs.add(enqueuer.submit(newJob(job, "")));
         }
         List<Job> stored = new ArrayList<>(jobs.size());
         RuntimeException failure = null;
@@ -126,6 +164,12 @@ public final class JobStore extends ServiceSupport {
         return stored;
     }
 
+    /** A job to enqueue and its 'queued' event, written by the caller's thread, not the group commit's. */
+    private static NewJob newJob(Job job, String idempotencyKey) {
+        return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json(), job.id(),
+                idempotencyKey == null ? "" : idempotencyKey);
+    }
+
     /** Redis failed in the middle of {@link #enqueueAll}: {@link #enqueued()} are queued, the rest are not. */
     public static final class PartlyEnqueuedException extends RuntimeException {
         private final transient List<Job> enqueued;
@@ -140,134 +184,151 @@ public final class JobStore extends ServiceSupport {
         }
     }
 
+    // ---- a worker's life with a job
+
     /**
-     * queued -> processing, for up to {@code max} jobs: as many as are waiting, in one step, or else the first one to
-     * arrive within {@code wait} (BLMOVE). The values are moved as they are; {@link #activate} rewrites them next.
-     * Takes are group-committed: the worker threads that ask at the same time share one script run, so that a
-     * process with many threads costs Redis no more round trips than one with few.
+     * queued -> reserved, for up to {@code max} jobs: as many as are waiting, in one step, or else the first one to
+     * arrive within {@code wait} (BLMOVE). The values are moved byte for byte into the worker's reserved list and
+     * returned in order; {@link #reserve} claims them next. Takes are group-committed: the worker threads that ask at
+     * the same time share one script run, so that many threads cost Redis no more round trips than a few.
      */
-    public List<String> moveToProcessing(int max, Duration wait) {
-        List<String> taken = taker.call(max);
+    public List<byte[]> take(String workerId, int max, Duration wait) {
+        String reserved = keys.reserved(workerId);
+        List<byte[]> taken = taker.call(new Take(reserved, max));
         if (!taken.isEmpty()) {
             return taken;
         }
-        String one = redis.opsForList().move(keys.queued(), Direction.RIGHT, keys.processing(), Direction.LEFT, wait);
+        byte[] one = blockingRedis.execute((RedisCallback<byte[]>) connection -> (byte[]) connection.execute("BLMOVE",
+                bytes(keys.queued()), bytes(reserved), bytes("RIGHT"), bytes("RIGHT"), bytes(String.valueOf(wait.toSeconds()))));
         return one == null ? List.of() : List.of(one);
     }
 
+    /** What a worker's reserved list holds, in order: after a take whose reply was lost, the jobs it did take. */
+    public List<byte[]> reservedValues(String workerId) {
+        byte[] key = bytes(keys.reserved(workerId));
+        List<byte[]> values = redis.execute((RedisCallback<List<byte[]>>) connection -> connection.listCommands().lRange(key, 0, -1));
+        return values == null ? List.of() : values;
+    }
+
     /**
-     * Rewrites values just moved to processing as 'processing' by {@code workerId}, in place, and leases them. A
-     * value that is not a job (or is longer than {@code jobqueue.job.max-bytes}) comes back too, as a job marked
-     * {@code invalid}, so that it is failed through the same route as any other job. A value no longer in processing
-     * (the reaper gave it back meanwhile) is left out. Safe to call again with the same values after a failure.
-     * A job that another client pushed without announcing it gets its 'queued' event here. Group-committed, as takes.
+     * Claims jobs a worker has just taken, before it starts any (each {@link Job#run()} is the token of its hold). A
+     * job marked false is a copy of a job that is already queued, running, waiting for a retry or finished (another
+     * client pushed it twice): the worker drops it unrun ({@link #drop}). Safe to call again with the same jobs.
      */
-    public List<Job> activate(List<String> taken, String workerId) {
-        Instant now = Instant.now();
-        List<Job> rewritten = new ArrayList<>(taken.size());
-        for (String value : taken) {
-            rewritten.add(Job.activate(value, workerId, now, maxJobBytes));
+    public Reserved reserve(String workerId, List<Job> jobs) {
+        List<Hold> holds = new ArrayList<>(jobs.size());
+        for (Job job : jobs) {
+            holds.add(new Hold(job.id(), job.run()));
         }
-        List<Boolean> activated = activator.call(new Activation(taken, rewritten, now.toEpochMilli()));
-        List<Job> result = new ArrayList<>(rewritten.size());
-        for (int i = 0; i < rewritten.size(); i++) {
-            if (activated.get(i)) {
-                result.add(rewritten.get(i).asStored());
+        return reserver.call(new Reservation(workerId, holds));
+    }
+
+    private List<Reserved> reserveAll(List<Reservation> reservations) {
+        List<Hold> holds = new ArrayList<>();
+        List<String> workers = new ArrayList<>();
+        for (Reservation reservation : reservations) {
+            holds.addAll(reservation.holds());
+            reservation.holds().forEach(hold -> workers.add(reservation.workerId()));
+        }
+        List<Long> outcome = scripts.reserveJobs(currentProcessId(), WAITING_RECORD_TTL_MS, holds, workers);
+        List<Reserved> results = new ArrayList<>(reservations.size());
+        boolean registered = outcome.isEmpty() || outcome.get(0) != -1L;
+        int from = 0;
+        for (Reservation reservation : reservations) {
+            List<Boolean> mine = new ArrayList<>(reservation.holds().size());
+            for (int i = 0; i < reservation.holds().size(); i++) {
+                mine.add(registered && outcome.get(from + i) == 1L);
             }
+            results.add(new Reserved(registered, mine));
+            from += reservation.holds().size();
         }
-        return result;
+        return results;
+    }
+
+    /**
+     * reserved -> processing, as the worker starts the job: completes with the job as started (its stored text is now
+     * the 'processing' JSON), or with null when the job is no longer this worker's (its process was taken for dead
+     * and the job went back to the queue). A value that is not a job is started as the record that says so.
+     */
+    public CompletableFuture<Job> start(String workerId, byte[] taken, Job started) {
+        boolean invalid = started.invalidReason() != null;
+        CompletableFuture<Long> outcome = starter.submit(new Start(invalid ? "invalid" : "start", keys.reserved(workerId),
+                taken, started.json(), started.id(), started.run(), workerId));
+        return outcome.thenApply(result -> result == 1L ? started.asStored() : null);
+    }
+
+    /** Removes a copy of a job held elsewhere from the worker's reserved list, unrun (see {@link #reserve}). */
+    public CompletableFuture<Boolean> drop(String workerId, byte[] taken) {
+        return starter.submit(new Start("drop", keys.reserved(workerId), taken, "", "", "", workerId))
+                .thenApply(result -> result == 2L);
     }
 
     /**
      * processing -> completed, with the attempt's result. Completes with the job as completed, or with null when the
-     * lease was lost (the job is no longer this worker's). Asynchronous: the caller goes on while the move waits for
-     * the next group commit.
+     * job is no longer this run's. Asynchronous: the caller goes on while the move waits for the next group commit.
      */
     public CompletableFuture<Job> moveToCompleted(Attempt attempt) {
-        Job completed = finished(attempt.job(), Job.COMPLETED).setJson("result", attempt.resultJson()).remove("error").done();
-        return moved(completer.submit(new Move(attempt.job().stored(), completed.json(), 0)), completed);
+        Job completed = JobStates.completed(attempt);
+        return moved(completer.submit(move(attempt.job(), completed, "", 0)), completed);
     }
 
-    /** processing -> failed, with the attempt's error added to the job's errors. Null when the lease was lost. */
+    /** processing -> failed, with the attempt's error added to the job's errors. Null when it is no longer this run's. */
     public CompletableFuture<Job> moveToFailed(Attempt attempt) {
-        Job failed = withError(finished(attempt.job(), Job.FAILED), attempt.job(), attempt.error()).done();
-        return moved(failer.submit(new Move(attempt.job().stored(), failed.json(), 0)), failed);
+        Job failed = JobStates.failed(attempt);
+        return moved(failer.submit(move(attempt.job(), failed, "", 0)), failed);
     }
 
     /**
-     * processing -> delayed: the attempt failed and will be retried after the backoff. The job waits with status
-     * 'retrying', its error and its {@code retryAt}. Null when the lease was lost.
+     * processing -> delayed: the attempt failed and is retried after {@code backoffMs} (by Redis's clock). The job waits
+     * with status 'retrying', its error and its {@code retryAt}. Null when it is no longer this run's.
      */
-    public CompletableFuture<Job> moveToDelayed(Attempt attempt) {
-        Job job = attempt.job();
-        long dueMs = System.currentTimeMillis() + retryPolicy.delayMs(job.attempts() + 1);
-        Job delayed = withError(finished(job, "retrying"), job, attempt.error())
-                .set("retryAt", JobJson.timestamp(dueMs)).done();
-        return moved(delayer.submit(new Move(job.stored(), delayed.json(), dueMs)), delayed);
+    public CompletableFuture<Job> moveToDelayed(Attempt attempt, long backoffMs) {
+        Job delayed = JobStates.retrying(attempt, System.currentTimeMillis() + backoffMs);
+        return moved(delayer.submit(move(attempt.job(), delayed, "", backoffMs)), delayed);
+    }
+
+    private static Move move(Job held, Job after, String event, long backoffMs) {
+        return new Move(held.id(), held.run(), after.json(), event, backoffMs);
     }
 
     private static CompletableFuture<Job> moved(CompletableFuture<Boolean> move, Job after) {
         return move.thenApply(done -> done ? after.asStored() : null);
     }
 
+    /**
+     * reserved -> queued, at the front of the line, for jobs a worker took but will not start (values as taken, in
+     * order): they go back byte for byte, as if never taken. Returns how many went back.
+     */
+    public long releaseReserved(String workerId, List<byte[]> taken) {
+        List<String> ids = new ArrayList<>(taken.size());
+        Instant now = Instant.now();
+        for (byte[] value : taken) {
+            Job job = Job.fromTaken(value, Long.MAX_VALUE, now);
+            ids.add(job.invalidReason() == null ? job.id() : "");
+        }
+        return scripts.releaseReserved(keys.reserved(workerId), currentProcessId(), taken, ids);
+    }
+
+    // ---- what others do to a worker's jobs
+
+    /**
+     * processing -> queued, at the front of the line, announced by {@code event} ('stalled' for a job a reaper
+     * claimed from a dead process; 'queued' for a job its worker hands back at shutdown). {@code held} is the job as
+     * it was running, held under its run token. Returns whether it moved.
+     */
+    public boolean requeue(Job held, Job queued, JobEvent event) {
+        return scripts.requeue(List.of(move(held, queued, event.json(), 0))).get(0);
+    }
+
+    /** processing -> failed, for a claimed job that stalled more often than allowed; publishes 'failed'. */
+    public Job failStalled(Job held, Job failed) {
+        Move move = move(held, failed, JobEvent.of(failed, System.currentTimeMillis()).json(), 0);
+        return failer.call(move) ? failed.asStored() : null;
+    }
+
     /** delayed -> queued, for up to {@code max} jobs that are due. Returns how many moved. */
     public long promoteDelayed(int max) {
-        return scripts.promoteDelayed(System.currentTimeMillis(), max);
-    }
-
-    /**
-     * processing -> queued, at the front of the line, for jobs a worker took but will not start (it is stopping).
-     * They go back in their original order, as if never taken.
-     */
-    public void release(List<Job> jobs) {
-        List<Job> reversed = new ArrayList<>(jobs);
-        Collections.reverse(reversed);
-        List<Requeue> requeues = new ArrayList<>();
-        for (Job job : reversed) {
-            requeues.add(new Requeue(job.stored(), queuedAgain(job).done().json(), "", JobScripts.announcedId(job)));
-        }
-        scripts.requeue(requeues);
-    }
-
-    /** Renews the leases of the given stored values. Returns how many were gone (the job is no longer this worker's). */
-    public int extendLeases(List<String> storedValues) {
-        if (storedValues.isEmpty()) {
-            return 0;
-        }
-        int lost = 0;
-        for (boolean renewed : scripts.extendLeases(System.currentTimeMillis() + leaseDurationMs, storedValues)) {
-            lost += renewed ? 0 : 1;
-        }
-        return lost;
-    }
-
-    /**
-     * The reaper takes over up to {@code max} stalled jobs (expired lease, or never leased for a lease's length) by
-     * leasing them to itself for {@code holdMs}; it then requeues or fails each one.
-     */
-    public List<String> claimStalled(int max, long holdMs) {
-        long now = System.currentTimeMillis();
-        return scripts.claimStalled(now, now + holdMs, max, leaseDurationMs);
-    }
-
-    /**
-     * processing -> queued, at the front of the line, for a claimed stalled job, announced by a 'stalled' event.
-     * A job that was running counts the stall ({@code stalls}); one that was taken but never started is put back
-     * as it was.
-     */
-    public boolean requeueStalled(Job claimed) {
-        boolean started = Job.PROCESSING.equals(claimed.status()) && claimed.invalidReason() == null;
-        String queued = started ? queuedAgain(claimed).set("stalls", claimed.number("stalls", 0) + 1).done().json() : claimed.stored();
-        String event = new JobEvent(claimed.id(), "stalled", claimed.text("workerId"), JobJson.timestamp(Instant.now()),
-                "its worker stopped renewing the lease", null).json();
-        return scripts.requeue(List.of(new Requeue(claimed.stored(), queued, event, JobScripts.announcedId(claimed)))).get(0);
-    }
-
-    /** processing -> failed, for a claimed job that stalled more often than allowed. A stall is not an attempt. */
-    public Job failStalled(Job claimed, String reason) {
-        Job failed = withError(claimed.edit().set("status", Job.FAILED).set("finishedAt", JobJson.timestamp(System.currentTimeMillis())),
-                claimed, reason).done();
-        return failer.call(new Move(claimed.stored(), failed.json(), 0)) ? failed.asStored() : null;
+        return scripts.promoteDelayed(max);
     }
 
     /**
@@ -276,14 +337,14 @@ public final class JobStore extends ServiceSupport {
      */
     public List<Job> retryFailed(List<Job> failedJobs) {
         List<Job> queued = new ArrayList<>(failedJobs.size());
-        List<Requeue> retries = new ArrayList<>(failedJobs.size());
-        Instant now = Instant.now();
+        List<Retry> retries = new ArrayList<>(failedJobs.size());
+        long now = System.currentTimeMillis();
         for (Job failed : failedJobs) {
-            Job again = queuedAgain(failed).set("attempts", 0).remove("error", "finishedAt", "stalls").done();
+            Job again = JobStates.retriedByHand(failed);
             queued.add(again);
-            retries.add(new Requeue(failed.stored(), again.json(), JobEvent.of(again, now).json(), again.id()));
+            retries.add(new Retry(failed.stored(), again.id(), again.json(), JobEvent.of(again, now).json()));
         }
-        List<Boolean> moved = scripts.retryFailed(retries);
+        List<Boolean> moved = scripts.retryFailed(retries, WAITING_RECORD_TTL_MS);
         List<Job> result = new ArrayList<>();
         for (int i = 0; i < queued.size(); i++) {
             if (moved.get(i)) {
@@ -293,39 +354,47 @@ public final class JobStore extends ServiceSupport {
         return result;
     }
 
-    /** The job as an attempt leaves it: the new status, one more finished attempt, when it finished. */
-    private static Job.Edit finished(Job job, String status) {
-        return job.edit().set("status", status)
-                .set("attempts", job.attempts() + 1)
-                .set("finishedAt", JobJson.timestamp(System.currentTimeMillis()));
+    /** One page of the processing list as stored, for the orphan sweep. */
+    public List<String> processingPage(long start, int count) {
+        List<String> page = redis.opsForList().range(keys.processing(), start, start + count - 1);
+        return page == null ? List.of() : page;
     }
 
     /**
-     * Sets {@code error} and appends it to {@code errors}, the history of every failed attempt of {@code job} (still
-     * as it was while running: its current attempt is {@code attempts + 1}).
+     * processing -> queued, as 'stalled', for those of {@code values} (as read from the processing list) that no live
+     * process has held for {@code graceMs}. Returns how many moved.
      */
-    private static Job.Edit withError(Job.Edit edit, Job job, String error) {
-        ArrayNode errors = JobJson.MAPPER.createArrayNode();
-        String earlier = job.rawField("errors");
-        if (earlier != null && earlier.startsWith("[")) {
-            errors.addAll((ArrayNode) JobJson.read(earlier));
+    public long requeueOrphans(List<String> values, long graceMs) {
+        List<Orphan> seen = new ArrayList<>(values.size());
+        long now = System.currentTimeMillis();
+        for (String value : values) {
+            Job job = Job.readOrWrap(value, Instant.ofEpochMilli(now));
+            if (job.invalidReason() != null) {
+                seen.add(new Orphan(value, "", value, ""));
+            } else {
+                JobEvent stalled = new JobEvent(job.id(), JobStates.STALLED, job.text("workerId"), JobJson.timestamp(now),
+                        "no live worker process held it", null);
+                seen.add(new Orphan(value, job.id(), JobStates.stalled(job).json(), stalled.json()));
+            }
         }
-        errors.addObject().put("attempt", job.attempts() + 1).put("error", error)
-                .put("at", JobJson.timestamp(System.currentTimeMillis()));
-        return edit.set("error", error).setJson("errors", JobJson.write(errors));
+        return seen.isEmpty() ? 0 : scripts.requeueOrphans(graceMs, seen);
     }
 
-    private static Job.Edit queuedAgain(Job job) {
-        return job.edit().set("status", Job.QUEUED).remove("workerId", "startedAt", "retryAt", "result");
+    public Retention retention() {
+        return retention;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
     protected void doStart() {
-        ServiceHelper.startService(taker, activator, enqueuer, completer, failer, delayer);
+        ServiceHelper.startService(taker, reserver, enqueuer, starter, completer, failer, delayer);
     }
 
     @Override
     protected void doStop() {
-        ServiceHelper.stopService(taker, activator, enqueuer, completer, failer, delayer);
+        ServiceHelper.stopService(taker, reserver, enqueuer, starter, completer, failer, delayer);
     }
 }

@@ -4,6 +4,9 @@ package io.jobqueue.redis;
  * Every Redis key and channel name, built from the queue name in one place. With the default name these are the
  * seed's keys: {@code job_queue}, {@code job_queue:processing}, {@code job_queue:completed}, {@code job_queue:failed},
  * and the channel {@code job_status}; the keys this system adds follow the same pattern.
+ * <p>
+ * Keys named from a job id or a process id are built inside the scripts from the prefixes here (as BullMQ does),
+ * so a script can reach the record of any job it moves.
  */
 public record RedisKeys(String queue, String eventsChannel) {
 
@@ -12,36 +15,24 @@ public record RedisKeys(String queue, String eventsChannel) {
         return queue;
     }
 
-    /** Jobs a worker holds. */
+    /** Jobs a worker has started and not finished, rewritten as 'processing'. */
     public String processing() {
         return queue + ":processing";
     }
 
+    /** Finished jobs, newest first, trimmed to their retention. */
     public String completed() {
         return queue + ":completed";
     }
 
-    /** Jobs that failed for good: the dead-letter list. */
+    /** Jobs that failed for good: the dead-letter list, newest first, trimmed to their retention. */
     public String failed() {
         return queue + ":failed";
     }
 
-    /** Jobs waiting out a retry backoff: a sorted set, scored by the time (epoch ms) they are due back in the queue. */
+    /** Jobs waiting out a retry backoff: a sorted set, scored by the time (Redis ms) they are due back in the queue. */
     public String delayed() {
         return queue + ":delayed";
-    }
-
-    /**
-     * Leases on jobs in processing: a sorted set whose member is the job's exact JSON in the processing list and whose
-     * score is the time (epoch ms) the lease runs out unless its worker renews it.
-     */
-    public String leases() {
-        return queue + ":leases";
-    }
-
-    /** Values the reaper has seen in processing without a lease, scored by when it first saw them. */
-    public String unleased() {
-        return queue + ":unleased";
     }
 
     /**
@@ -50,6 +41,71 @@ public record RedisKeys(String queue, String eventsChannel) {
      */
     public String announced() {
         return queue + ":announced";
+    }
+
+    /**
+     * Jobs one worker thread has taken but not started (a list, in the order it will start them). They are nobody
+     * else's to run, and not yet 'processing': when the worker's process dies they go back to the queue as they were.
+     */
+    public String reserved(String workerId) {
+        return reservedPrefix() + workerId;
+    }
+
+    public String reservedPrefix() {
+        return queue + ":reserved:";
+    }
+
+    /**
+     * The record of one job (a hash): its state, the worker and run that hold it, and its JSON as it stands in its
+     * current list, so that scripts can find it there; kept for the job's retention once it has finished.
+     */
+    public String job(String id) {
+        return jobPrefix() + id;
+    }
+
+    public String jobPrefix() {
+        return queue + ":job:";
+    }
+
+    /** Live worker processes: a sorted set, member = process id, score = when its heartbeat runs out (Redis ms). */
+    public String workers() {
+        return queue + ":workers";
+    }
+
+    /**
+     * Worker processes whose heartbeat ran out, scored by when a reaper first saw it (Redis ms): a process is taken for
+     * dead only when a later pass still finds it silent, so that one slow Redis call cannot bury a live process.
+     */
+    public String suspects() {
+        return queue + ":suspects";
+    }
+
+    /** What a worker process says about itself (a hash: host, pid, threads, started). */
+    public String worker(String processId) {
+        return workerPrefix() + processId;
+    }
+
+    public String workerPrefix() {
+        return queue + ":worker:";
+    }
+
+    /** The ids of the jobs one worker process has started and not finished (a set): its jobs when it dies. */
+    public String held(String processId) {
+        return heldPrefix() + processId;
+    }
+
+    public String heldPrefix() {
+        return queue + ":held:";
+    }
+
+    /** The job a POST with an {@code Idempotency-Key} created, kept for the key's time to live. */
+    public String idempotencyPrefix() {
+        return queue + ":idempotency:";
+    }
+
+    /** Values found in processing with no live holder, scored by when they were first seen (Redis ms). */
+    public String orphans() {
+        return queue + ":orphans";
     }
 
     /** The key that holds the jobs of one queue type (what the API lists). */

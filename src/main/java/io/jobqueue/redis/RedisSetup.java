@@ -9,7 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.SyncTaskExecutor;
-import org.springframework.dao.DataAccessException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
@@ -22,29 +23,44 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * the String template every Redis call goes through (values stay plain JSON text, readable with redis-cli).
  * <p>
  * Jedis rather than a shared Lettuce connection: workers block in BLMOVE, and a blocking call must own its
- * connection. The pool has room for one blocking connection per worker plus the API and background duties.
- * Short connect and read timeouts make a Redis outage an error within about two seconds rather than a hang;
- * blocking commands are exempt (Jedis lifts the read timeout for them).
+ * connection. Short connect and read timeouts make a Redis outage an error within about two seconds rather than a
+ * hang. Blocking takes go through a pool of their own whose read timeout is the longest block plus a margin (Jedis
+ * lifts the read timeout for the blocking commands it knows, so they are sent as plain commands): a connection that
+ * died without a word (a failover, a NAT dropping the flow) is then noticed within that time, never waited on for ever.
  */
 public final class RedisSetup extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSetup.class);
 
+    /** How much longer than its block a blocking take may wait for its reply before the connection counts as dead. */
+    static final Duration BLOCKING_MARGIN = Duration.ofSeconds(3);
+
     private final RedisUrl url;
     private final JedisConnectionFactory connectionFactory;
+    private final JedisConnectionFactory blockingConnectionFactory;
     private final StringRedisTemplate template;
+    private final StringRedisTemplate blockingTemplate;
     private RedisMessageListenerContainer listenerContainer;
 
     public RedisSetup(RedisUrl url, JobQueueSettings settings) {
         this.url = url;
-        this.connectionFactory = connectionFactory(url, settings);
-        this.template = new StringRedisTemplate(connectionFactory);
-        // callbacks get the connection itself: by default every call wraps it in a JDK proxy (to stop callbacks from
-        // closing it) and goes through reflection; none of our callbacks closes it
-        this.template.setExposeConnection(true);
+        Duration timeout = Duration.ofMillis(settings.redis().timeoutMs());
+        this.connectionFactory = connectionFactory(url, timeout, settings.worker().concurrency() + 32);
+        this.blockingConnectionFactory = connectionFactory(url,
+                Duration.ofSeconds(settings.worker().pollTimeoutSeconds()).plus(BLOCKING_MARGIN), settings.worker().concurrency() + 2);
+        this.template = template(connectionFactory);
+        this.blockingTemplate = template(blockingConnectionFactory);
     }
 
-    private static JedisConnectionFactory connectionFactory(RedisUrl url, JobQueueSettings settings) {
+    private static StringRedisTemplate template(JedisConnectionFactory factory) {
+        StringRedisTemplate template = new StringRedisTemplate(factory);
+        // callbacks get the connection itself: by default every call wraps it in a JDK proxy (to stop callbacks from
+        // closing it) and goes through reflection; none of our callbacks closes it
+        template.setExposeConnection(true);
+        return template;
+    }
+
+    private static JedisConnectionFactory connectionFactory(RedisUrl url, Duration readTimeout, int size) {
         RedisStandaloneConfiguration server = new RedisStandaloneConfiguration(url.host(), url.port());
         server.setDatabase(url.database());
         if (url.username() != null) {
@@ -53,20 +69,19 @@ public final class RedisSetup extends ServiceSupport {
         if (url.password() != null) {
             server.setPassword(url.password());
         }
-        Duration timeout = Duration.ofMillis(settings.redis().timeoutMs());
+        Duration connectTimeout = readTimeout.compareTo(Duration.ofSeconds(2)) < 0 ? readTimeout : Duration.ofSeconds(2);
         GenericObjectPoolConfig<Object> pool = new GenericObjectPoolConfig<>();
-        int size = settings.worker().concurrency() + 32;
         pool.setMaxTotal(size);
         pool.setMaxIdle(size);
-        pool.setMaxWait(timeout);
+        pool.setMaxWait(connectTimeout);
         // after a Redis restart, idle connections are dead: find them in the background rather than on the hot path
         pool.setTestWhileIdle(true);
         pool.setTimeBetweenEvictionRuns(Duration.ofSeconds(1));
         pool.setMinEvictableIdleDuration(Duration.ofMinutes(5));
         pool.setJmxEnabled(false);
         JedisClientConfiguration.JedisClientConfigurationBuilder client = JedisClientConfiguration.builder()
-                .connectTimeout(timeout)
-                .readTimeout(timeout)
+                .connectTimeout(connectTimeout)
+                .readTimeout(readTimeout)
                 .clientName("redis-job-queue");
         if (url.tls()) {
             client.useSsl();
@@ -76,11 +91,32 @@ public final class RedisSetup extends ServiceSupport {
         return factory;
     }
 
-    /** Whether an error (or one of its causes) means Redis could not be reached or did not answer in time. */
-    public static boolean isUnreachable(Throwable error) {
+    /**
+     * Whether an error (or one of its causes) means Redis could not be reached, did not answer in time, or refused for
+     * a while (out of memory, loading, busy, a replica read-only during a failover): worth trying again. A script
+     * error or a wrong type is not.
+     */
+    public static boolean isTransient(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             // a pipelined call lets Jedis's own exception through untranslated
-            if (cause instanceof DataAccessException || cause instanceof JedisConnectionException) {
+            if (cause instanceof JedisConnectionException || cause instanceof RedisConnectionFailureException
+                    || cause instanceof QueryTimeoutException || isOutOfMemory(cause)) {
+                return true;
+            }
+            String message = cause.getMessage();
+            if (message != null && (message.startsWith("LOADING") || message.startsWith("BUSY")
+                    || message.startsWith("READONLY") || message.startsWith("MASTERDOWN") || message.startsWith("TRYAGAIN"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether Redis refused a write for lack of memory ({@code maxmemory} reached with the noeviction policy). */
+    public static boolean isOutOfMemory(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && (message.startsWith("OOM ") || message.contains("-OOM ") || message.contains(": OOM "))) {
                 return true;
             }
         }
@@ -97,6 +133,11 @@ public final class RedisSetup extends ServiceSupport {
 
     public StringRedisTemplate template() {
         return template;
+    }
+
+    /** The template for blocking takes (see the class comment). */
+    public StringRedisTemplate blockingTemplate() {
+        return blockingTemplate;
     }
 
     /**
@@ -122,6 +163,7 @@ public final class RedisSetup extends ServiceSupport {
     @Override
     protected void doStart() {
         connectionFactory.start();
+        blockingConnectionFactory.start();
         LOG.info("Redis: {}", url.redacted());
     }
 
@@ -131,6 +173,7 @@ public final class RedisSetup extends ServiceSupport {
             listenerContainer.destroy();
             listenerContainer = null;
         }
+        blockingConnectionFactory.destroy();
         connectionFactory.destroy();
     }
 }

@@ -20,7 +20,7 @@ final class Backoff {
     }
 
     /** Logs the first failure of an outage (later ones at debug), then sleeps. */
-    void pause(Logger log, String what, Exception cause) {
+    void pause(Logger log, String what, Throwable cause) {
         if (nextMs == initialMs) {
             log.warn("{}: {}; retrying with backoff up to {} ms", what, cause.toString(), maxMs);
         } else {

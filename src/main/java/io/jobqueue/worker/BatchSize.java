@@ -9,6 +9,8 @@ package io.jobqueue.worker;
 final class BatchSize {
 
     static final long BUDGET_NANOS = 20_000_000L;
+    /** Jobs shorter than this run without waiting for their start to be recorded (the round trip would cost more). */
+    static final long TINY_NANOS = 2_000_000L;
 
     private final int max;
     // until measured, assume jobs are slow: take one. Shared by a process's worker threads without a lock: a racing
@@ -22,6 +24,11 @@ final class BatchSize {
     int next() {
         long fit = (long) (BUDGET_NANOS / Math.max(averageNanos, 1.0));
         return (int) Math.max(1, Math.min(max, fit));
+    }
+
+    /** Whether the process's jobs take so little time that waiting for a round trip before each would slow them down. */
+    boolean jobsAreTiny() {
+        return averageNanos < TINY_NANOS;
     }
 
     void record(long jobNanos) {

@@ -3,6 +3,7 @@ package io.jobqueue.worker;
 import java.util.Map;
 
 import io.jobqueue.JobQueueSettings;
+import io.jobqueue.duties.Heartbeat;
 import io.jobqueue.redis.JobStore;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
@@ -15,12 +16,15 @@ import org.apache.camel.support.DefaultComponent;
 public final class JobQueueComponent extends DefaultComponent {
 
     private final JobStore store;
-    private final HeldJobs held;
+    private final Heartbeat heartbeat;
+    private final WorkerIdentity identity;
     private final JobQueueSettings settings;
 
-    public JobQueueComponent(JobStore store, HeldJobs held, JobQueueSettings settings) {
+    /** {@code heartbeat} and {@code identity} are null in a process that only enqueues (the api role). */
+    public JobQueueComponent(JobStore store, Heartbeat heartbeat, WorkerIdentity identity, JobQueueSettings settings) {
         this.store = store;
-        this.held = held;
+        this.heartbeat = heartbeat;
+        this.identity = identity;
         this.settings = settings;
     }
 
@@ -30,7 +34,7 @@ public final class JobQueueComponent extends DefaultComponent {
             throw new IllegalArgumentException("jobqueue:" + queueName + ": this process serves the queue '"
                     + store.keys().queue() + "' (jobqueue.queue-name)");
         }
-        JobQueueEndpoint endpoint = new JobQueueEndpoint(uri, this, store, held, settings);
+        JobQueueEndpoint endpoint = new JobQueueEndpoint(uri, this, store, heartbeat, identity, settings);
         setProperties(endpoint, parameters);
         return endpoint;
     }

@@ -1,14 +1,22 @@
 package io.jobqueue.worker;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import io.jobqueue.JobQueueSettings;
+import io.jobqueue.duties.Heartbeat;
 import io.jobqueue.job.Job;
+import io.jobqueue.job.JobEvent;
+import io.jobqueue.job.JobStates;
 import io.jobqueue.redis.JobStore;
+import io.jobqueue.redis.RedisSetup;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -17,35 +25,56 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The workers of one process: {@code concurrency} threads, each looping take -> run one exchange per job. A take is
- * one atomic move from the queue to processing (BLMOVE when the queue is empty, so an idle worker costs nothing),
- * then a second step that rewrites the jobs in place as 'processing' and leases them; both are group-committed
- * across the threads ({@link JobStore}). When the queue is deep a worker takes several jobs per round trip, as many
- * as it can start within a few milliseconds (see {@link BatchSize}), up to its share of {@code max-batch}. On stop,
- * workers take nothing more, finish the job in hand, give back the jobs they took but did not start, and end.
+ * The workers of one process: {@code concurrency} threads, each looping take -> reserve -> run one exchange per job.
+ * <ul>
+ * <li>take: jobs move from the queue to the thread's own reserved list, byte for byte (BLMOVE when the queue is empty,
+ * so an idle worker costs nothing; a group-committed script when it is deep, as many as the thread can start within
+ * a few milliseconds, see {@link BatchSize}, up to its share of {@code max-batch});</li>
+ * <li>reserve: the taken jobs are claimed under run tokens, and copies of jobs held elsewhere are dropped unrun;</li>
+ * <li>each job then goes through the worker route ({@link WorkerRoutes}: start, run, move), one at a time.</li>
+ * </ul>
+ * Jobs taken but not started are the thread's alone and are not 'processing': if the process dies they go back to
+ * the queue as they were. When a job runs longer than {@code hand-back-after-ms}, the jobs waiting behind it go back
+ * to the queue for other workers. A take whose reply was lost (a timeout, a dropped connection) may have moved jobs:
+ * the thread reads its reserved list before taking again.
+ * <p>
+ * On stop, workers take nothing more, finish the job in hand, and give back the jobs they took but did not start;
+ * a job still running when the shutdown timeout ends is handed back to the queue at once.
  */
 final class JobQueueConsumer extends DefaultConsumer {
+
+    /** Exchange property: the id of the worker thread that runs the job. */
+    static final String WORKER_ID = "JobQueueWorkerId";
+    /** Exchange property: whether the job may run only once its start is recorded in Redis (not for tiny jobs). */
+    static final String WAIT_FOR_START = "JobQueueWaitForStart";
 
     private static final Logger LOG = LoggerFactory.getLogger(JobQueueConsumer.class);
 
     private final JobStore store;
-    private final HeldJobs held;
+    private final Heartbeat heartbeat;
+    private final WorkerIdentity identity;
     private final JobQueueSettings.Worker settings;
+    private final long maxJobBytes;
     private final int concurrency;
     private final Duration pollTimeout;
     private volatile boolean stopping;
     private ExecutorService threads;
+    private ScheduledExecutorService handBack;
+    private List<WorkerSlot> slots;
     private BatchSize batchSize; // one for all the threads: they learn how long jobs take together
     private Semaphore finishing; // jobs run whose final move is not done yet
 
-    JobQueueConsumer(JobQueueEndpoint endpoint, Processor processor, JobStore store, HeldJobs held,
-                     JobQueueSettings.Worker settings, int concurrency) {
+    JobQueueConsumer(JobQueueEndpoint endpoint, Processor processor, JobStore store, Heartbeat heartbeat,
+                     WorkerIdentity identity, JobQueueSettings.Worker settings, long maxJobBytes, int concurrency) {
         super(endpoint, processor);
         this.store = store;
-        this.held = held;
+        this.heartbeat = heartbeat;
+        this.identity = identity;
         this.settings = settings;
+        this.maxJobBytes = maxJobBytes;
         this.concurrency = concurrency;
         this.pollTimeout = Duration.ofSeconds(settings.pollTimeoutSeconds());
+        heartbeat.onNewIdentity(this::dropWaitingJobs);
     }
 
     @Override
@@ -54,29 +83,47 @@ final class JobQueueConsumer extends DefaultConsumer {
         stopping = false;
         batchSize = new BatchSize(settings.maxBatch());
         finishing = new Semaphore(finishingLimit());
-        threads = getEndpoint().getCamelContext().getExecutorServiceManager()
-                .newFixedThreadPool(this, "worker", concurrency);
+        slots = new ArrayList<>();
         for (int i = 1; i <= concurrency; i++) {
-            String workerId = WorkerIds.PROCESS_PREFIX + "-" + i;
-            threads.execute(() -> work(workerId));
+            slots.add(new WorkerSlot(i));
         }
+        heartbeat.workersStarted(concurrency);
+        threads = getEndpoint().getCamelContext().getExecutorServiceManager().newFixedThreadPool(this, "worker", concurrency);
+        for (WorkerSlot slot : slots) {
+            threads.execute(() -> work(slot));
+        }
+        handBack = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "hand-back");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = Math.max(50, Math.min(500, settings.handBackAfterMs() / 4));
+        handBack.scheduleWithFixedDelay(this::handBackJobsWaitingBehindLongOnes, every, every, TimeUnit.MILLISECONDS);
         LOG.info("{} workers taking jobs from '{}' (worker ids {}-1..{})", concurrency, store.keys().queued(),
-                WorkerIds.PROCESS_PREFIX, concurrency);
+                identity.processId(), concurrency);
     }
 
     @Override
     protected void doStop() throws Exception {
         stopping = true;
+        if (handBack != null) {
+            handBack.shutdownNow();
+            handBack = null;
+        }
         if (threads != null) {
             threads.shutdown();
             long waitMs = settings.shutdownTimeoutMs() + pollTimeout.toMillis();
             if (!threads.awaitTermination(waitMs, TimeUnit.MILLISECONDS)) {
-                LOG.warn("{} job(s) still running after {} ms; they stay leased in processing and go back to the "
-                        + "queue when their lease runs out", held.size(), waitMs);
+                handBackRunningJobs();
                 threads.shutdownNow();
-            } else if (!finishing.tryAcquire(finishingLimit(), settings.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("The last moves of finished jobs were not done in time; those jobs go back to the queue when "
-                        + "their lease runs out");
+                threads.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            if (!finishing.tryAcquire(finishingLimit(), settings.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("The last moves of finished jobs were not done in time; a reaper returns those jobs to the "
+                        + "queue once this process's heartbeat has run out");
+            }
+            for (WorkerSlot slot : slots) {
+                giveBackReserved(slot);
             }
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(threads);
             threads = null;
@@ -84,99 +131,187 @@ final class JobQueueConsumer extends DefaultConsumer {
         super.doStop();
     }
 
-    private void work(String workerId) {
-        // the process's max-batch is shared out among its threads: jobs taken but not started wait in processing,
-        // where every finishing move scans past them, and where no other worker process can start them. At least 4
-        // each, or with many threads each would wake up for every job or two (at concurrency 50: 1.5 thread switches
-        // per job with 2 each, 0.8 with 4)
-        int share = Math.max(Math.min(settings.maxBatch(), 4), settings.maxBatch() / concurrency);
+    private void work(WorkerSlot slot) {
         Backoff backoff = new Backoff(100, 5000);
+        List<ReservedJob> unreserved = null; // taken, reservation not yet confirmed (kept with its run tokens)
         while (!stopping) {
-            List<String> taken;
-            try {
-                taken = store.moveToProcessing(Math.min(share, batchSize.next()), pollTimeout);
-                backoff.reset();
-            } catch (RuntimeException e) {
-                if (!stopping) {
-                    backoff.pause(LOG, workerId + " cannot take jobs", e);
-                }
+            ReservedJob next = slot.startNext();
+            if (next != null) {
+                run(slot, next);
                 continue;
             }
-            List<Job> jobs = taken.isEmpty() ? List.of() : activate(taken, workerId, backoff);
-            held.add(jobs);
-            for (int i = 0; i < jobs.size(); i++) {
-                if (stopping) {
-                    giveBack(jobs.subList(i, jobs.size()));
-                    break;
+            try {
+                if (unreserved == null) {
+                    unreserved = take(slot);
                 }
-                long started = System.nanoTime();
-                run(jobs.get(i));
-                batchSize.record(System.nanoTime() - started);
+                if (!unreserved.isEmpty()) {
+                    reserve(slot, unreserved);
+                }
+                unreserved = null;
+                backoff.reset();
+            } catch (RuntimeException | StackOverflowError e) {
+                if (unreserved == null) {
+                    slot.recover = true;
+                }
+                if (!stopping) {
+                    backoff.pause(LOG, slot.workerId + " cannot take jobs", e);
+                }
             }
         }
     }
 
+    /** Takes jobs into the slot's reserved list (or, after a failed take, reads what is there) and reads them. */
+    private List<ReservedJob> take(WorkerSlot slot) {
+        String workerId = identity.workerId(slot.number);
+        if (slot.workerId != null && !slot.workerId.equals(workerId)) {
+            // the process took a new identity: whatever the old one's list still holds goes back, unstarted
+            store.releaseReserved(slot.workerId, store.reservedValues(slot.workerId));
+        }
+        slot.workerId = workerId;
+        int share = Math.max(Math.min(settings.maxBatch(), 4), settings.maxBatch() / concurrency);
+        List<byte[]> taken = slot.recover ? store.reservedValues(workerId)
+                : store.take(workerId, Math.min(share, batchSize.next()), pollTimeout);
+        slot.recover = false;
+        List<ReservedJob> read = new ArrayList<>(taken.size());
+        Instant now = Instant.now();
+        for (byte[] value : taken) {
+            read.add(new ReservedJob(value, Job.fromTaken(value, maxJobBytes, now).withRun(WorkerIdentity.newRun())));
+        }
+        return read;
+    }
+
     /**
-     * Leases what was just taken, trying again while Redis is unreachable: the values are in processing, unleased,
-     * and only this worker knows it. If it must stop first, the reaper finds them after a lease's length.
+     * Claims taken jobs for the slot; copies of jobs held elsewhere are dropped unrun. Values that are not jobs need no
+     * claim. If the process is not registered (taken for dead meanwhile), the values go back to the queue.
      */
-    private List<Job> activate(List<String> taken, String workerId, Backoff backoff) {
-        while (true) {
-            try {
-                List<Job> jobs = store.activate(taken, workerId);
-                backoff.reset();
-                return jobs;
-            } catch (RuntimeException e) {
-                if (stopping) {
-                    return List.of();
-                }
-                backoff.pause(LOG, workerId + " cannot lease the jobs it took", e);
+    private void reserve(WorkerSlot slot, List<ReservedJob> taken) {
+        List<Job> jobs = new ArrayList<>(taken.size());
+        for (ReservedJob reserved : taken) {
+            if (reserved.job().invalidReason() == null) {
+                jobs.add(reserved.job());
             }
         }
+        JobStore.Reserved outcome = jobs.isEmpty() ? new JobStore.Reserved(heartbeat.isRegistered(), List.of())
+                : store.reserve(slot.workerId, jobs);
+        if (!outcome.registered()) {
+            heartbeat.registerNow();
+            store.releaseReserved(slot.workerId, taken.stream().map(ReservedJob::taken).toList());
+            return;
+        }
+        List<ReservedJob> mine = new ArrayList<>(taken.size());
+        int flag = 0;
+        for (ReservedJob reserved : taken) {
+            if (reserved.job().invalidReason() != null || outcome.mine().get(flag++)) {
+                mine.add(reserved);
+            } else {
+                LOG.info("Job {} was pushed again while it is held elsewhere, waiting for a retry or finished: "
+                        + "the copy is dropped unrun", reserved.job().id());
+                store.drop(slot.workerId, reserved.taken());
+            }
+        }
+        slot.addWaiting(mine);
     }
 
     /**
      * Runs one job through the route. The job's processing runs on this thread; its final move may complete later
      * (it is group-committed), so several jobs may be finishing at once, up to {@link #finishingLimit}.
      */
-    private void run(Job job) {
+    private void run(WorkerSlot slot, ReservedJob reserved) {
         finishing.acquireUninterruptibly();
         Exchange exchange = createExchange(false);
-        exchange.getMessage().setBody(job);
+        exchange.setProperty(WORKER_ID, slot.workerId);
+        exchange.setProperty(WAIT_FOR_START, !batchSize.jobsAreTiny());
+        exchange.getMessage().setBody(reserved);
         AsyncCallback finished = doneSync -> {
             if (exchange.getException() != null) {
-                getExceptionHandler().handleException("job " + job.id() + " was not finished; it stays leased in "
-                        + "processing and goes back to the queue when its lease runs out", exchange, exchange.getException());
+                getExceptionHandler().handleException("job " + reserved.job().id() + " was not finished; it goes back to "
+                        + "the queue if this process dies, or is handed back when it stops", exchange, exchange.getException());
             }
-            held.remove(job);
             releaseExchange(exchange, false);
             finishing.release();
         };
+        long started = System.nanoTime();
         try {
             getAsyncProcessor().process(exchange, finished);
         } catch (Throwable e) {
             exchange.setException(e);
             finished.done(true);
+        } finally {
+            batchSize.record(System.nanoTime() - started);
+            slot.finishedRunning();
         }
     }
 
     /**
      * Finished jobs whose moves may be waiting at once, for the whole process. A bound keeps the processing list,
-     * which every finishing move scans, short: with one per thread's batch, at concurrency 50, 5,000 finished jobs
-     * queued behind a group commit that had slowed down for scanning past them.
+     * which every finishing move scans, short.
      */
     private int finishingLimit() {
         return Math.max(2 * settings.maxBatch(), 2 * concurrency);
     }
 
-    private void giveBack(List<Job> unstarted) {
-        try {
-            store.release(unstarted);
-            LOG.info("Gave {} unstarted job(s) back to the queue", unstarted.size());
-        } catch (RuntimeException e) {
-            LOG.warn("Could not give {} unstarted job(s) back to the queue ({}); they go back when their lease runs out",
-                    unstarted.size(), e.toString());
+    /** The hand-back duty: jobs reserved behind a job that has run too long go back to the queue for other workers. */
+    private void handBackJobsWaitingBehindLongOnes() {
+        long afterNanos = TimeUnit.MILLISECONDS.toNanos(settings.handBackAfterMs());
+        for (WorkerSlot slot : slots) {
+            List<ReservedJob> waiting = slot.takeWaitingIfStuck(afterNanos);
+            if (waiting.isEmpty()) {
+                continue;
+            }
+            try {
+                long released = store.releaseReserved(slot.workerId, waiting.stream().map(ReservedJob::taken).toList());
+                ReservedJob running = slot.running();
+                LOG.info("Handed {} job(s) back to the queue: they were waiting behind job {}, which has run for over {} ms",
+                        released, running == null ? "?" : running.job().id(), settings.handBackAfterMs());
+            } catch (RuntimeException e) {
+                slot.putBack(waiting);
+            }
         }
-        unstarted.forEach(held::remove);
+    }
+
+    /** The process has a new identity: the jobs its slots were waiting to start went back to the queue already. */
+    private void dropWaitingJobs() {
+        List<WorkerSlot> current = slots;
+        if (current != null) {
+            current.forEach(WorkerSlot::takeAllWaiting);
+        }
+    }
+
+    /** At the end of the shutdown timeout: each job still running goes back to the queue, where another worker takes it. */
+    private void handBackRunningJobs() {
+        for (WorkerSlot slot : slots) {
+            ReservedJob running = slot.running();
+            if (running == null || running.job().invalidReason() != null) {
+                continue;
+            }
+            Job job = running.job();
+            try {
+                Job queued = JobStates.handedBack(job);
+                if (store.requeue(job, queued, JobEvent.of(queued, System.currentTimeMillis()))) {
+                    LOG.warn("Job {} was still running when the shutdown timeout ({} ms) ran out: handed back to the queue",
+                            job.id(), settings.shutdownTimeoutMs());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Could not hand back job {} ({}); it goes back once this process's heartbeat has run out",
+                        job.id(), e.toString());
+            }
+        }
+    }
+
+    /** Whatever is still in the slot's reserved list (taken, never started) goes back to the front of the queue. */
+    private void giveBackReserved(WorkerSlot slot) {
+        if (slot.workerId == null) {
+            return;
+        }
+        slot.takeAllWaiting();
+        try {
+            long released = store.releaseReserved(slot.workerId, store.reservedValues(slot.workerId));
+            if (released > 0) {
+                LOG.info("Gave {} unstarted job(s) back to the queue", released);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not give back the unstarted jobs of {} ({}); they go back once this process's heartbeat "
+                    + "has run out", slot.workerId, RedisSetup.isTransient(e) ? "Redis is unreachable" : e.toString());
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.jobqueue.worker;
 
 import io.jobqueue.JobQueueSettings;
+import io.jobqueue.duties.Heartbeat;
 import io.jobqueue.redis.JobStore;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
@@ -11,14 +12,17 @@ import org.apache.camel.support.DefaultEndpoint;
 public final class JobQueueEndpoint extends DefaultEndpoint {
 
     private final JobStore store;
-    private final HeldJobs held;
+    private final Heartbeat heartbeat;
+    private final WorkerIdentity identity;
     private final JobQueueSettings settings;
     private int concurrency;
 
-    JobQueueEndpoint(String uri, JobQueueComponent component, JobStore store, HeldJobs held, JobQueueSettings settings) {
+    JobQueueEndpoint(String uri, JobQueueComponent component, JobStore store, Heartbeat heartbeat, WorkerIdentity identity,
+                     JobQueueSettings settings) {
         super(uri, component);
         this.store = store;
-        this.held = held;
+        this.heartbeat = heartbeat;
+        this.identity = identity;
         this.settings = settings;
         this.concurrency = settings.worker().concurrency();
     }
@@ -34,7 +38,11 @@ public final class JobQueueEndpoint extends DefaultEndpoint {
 
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
-        JobQueueConsumer consumer = new JobQueueConsumer(this, processor, store, held, settings.worker(), concurrency);
+        if (heartbeat == null) {
+            throw new IllegalStateException(getEndpointUri() + ": this process runs no workers (its role only enqueues)");
+        }
+        JobQueueConsumer consumer = new JobQueueConsumer(this, processor, store, heartbeat, identity, settings.worker(),
+                settings.jobs().maxBytes(), concurrency);
         configureConsumer(consumer);
         return consumer;
     }

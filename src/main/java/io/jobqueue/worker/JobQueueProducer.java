@@ -19,12 +19,17 @@ import org.apache.camel.support.DefaultProducer;
  * enqueues one job per element, many per round trip, and replies {@code {"count": n, "ids": [...]}}.
  * Per-job options come from headers: {@code JobMaxAttempts} (1-1000) and {@code JobTimeoutMs} (1 or more); they are
  * stored in the job as {@code maxAttempts} and {@code timeoutMs}, so a job pushed by another client can carry them too.
+ * With a {@code JobIdempotencyKey} header (one job only), a key already used within {@code jobqueue.api.idempotency-ttl}
+ * enqueues nothing: the reply is the job that key made, and {@code JobCreated} is false.
  */
 public final class JobQueueProducer extends DefaultProducer {
 
     public static final String JOB_ID = "JobId";
     public static final String MAX_ATTEMPTS = "JobMaxAttempts";
     public static final String TIMEOUT_MS = "JobTimeoutMs";
+    public static final String IDEMPOTENCY_KEY = "JobIdempotencyKey";
+    public static final String CREATED = "JobCreated";
+    private static final int MAX_IDEMPOTENCY_KEY_CHARS = 200;
 
     private final JobStore store;
 
@@ -54,9 +59,10 @@ public final class JobQueueProducer extends DefaultProducer {
             }
             message.setBody(reply.append("]}").toString());
         } else {
-            Job job = store.enqueue(newJob(body, now, maxAttempts, timeoutMs));
-            message.setBody(job.json());
-            message.setHeader(JOB_ID, job.id());
+            JobStore.Enqueued enqueued = store.enqueue(newJob(body, now, maxAttempts, timeoutMs), idempotencyKey(message));
+            message.setBody(enqueued.job().json());
+            message.setHeader(JOB_ID, enqueued.job().id());
+            message.setHeader(CREATED, enqueued.created());
         }
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
     }
@@ -96,6 +102,18 @@ public final class JobQueueProducer extends DefaultProducer {
                     + data.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
         }
         return JobJson.write(data);
+    }
+
+    private static String idempotencyKey(Message message) {
+        String key = message.getHeader(IDEMPOTENCY_KEY, String.class);
+        if (key == null || key.isEmpty()) {
+            return null;
+        }
+        if (key.length() > MAX_IDEMPOTENCY_KEY_CHARS || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalArgumentException("Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY_CHARS
+                    + " printable ASCII characters without spaces");
+        }
+        return key;
     }
 
     private static Long option(Message message, String header, String name, long max) {

@@ -2,9 +2,11 @@ package io.jobqueue.worker;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,7 +33,10 @@ import org.apache.camel.support.DefaultExchange;
  * <p>
  * With a timeout (the job's {@code timeoutMs}, else {@code jobqueue.job.timeout-ms}), the logic runs on a thread of
  * its own and the worker waits at most that long; an attempt that runs over is interrupted and fails with a timeout
- * error, and the worker moves on. Without one, the logic runs on the worker's thread (no handoff).
+ * error, and the worker moves on. An attempt that does not stop when interrupted fails for good (no retry: it may
+ * still be running, and a retry would run beside it), and keeps its thread until it ends: at most
+ * {@code maxTimedAttempts} such threads exist at once, after which workers wait for one to end before timing more.
+ * Without a timeout, the logic runs on the worker's thread (no handoff).
  */
 public final class JobRunner {
 
@@ -43,34 +48,55 @@ public final class JobRunner {
     private final TaskRoutes taskRoutes;
     private final Processor defaultProcessor;
     private final long defaultTimeoutMs;
+    /** How long an interrupted attempt has to stop before it counts as one that ignores interruption. */
+    static final long STOP_GRACE_MS = 1000;
+
     private final ProducerTemplate producer;
+    private final Semaphore timedAttemptThreads;
     private volatile ExecutorService timedAttempts;
 
-    public JobRunner(CamelContext camel, TaskRoutes taskRoutes, Processor defaultProcessor, long defaultTimeoutMs) {
+    public JobRunner(CamelContext camel, TaskRoutes taskRoutes, Processor defaultProcessor, long defaultTimeoutMs,
+                     int maxTimedAttempts) {
         this.camel = camel;
         this.taskRoutes = taskRoutes;
         this.defaultProcessor = defaultProcessor;
         this.defaultTimeoutMs = defaultTimeoutMs;
         this.producer = camel.createProducerTemplate();
+        this.timedAttemptThreads = new Semaphore(Math.max(1, maxTimedAttempts));
     }
 
+    /** Runs the job's logic once. Never throws: whatever goes wrong is the attempt's error. */
     public Attempt run(Job job) {
         if (job.invalidReason() != null) {
             return Attempt.rejected(job, job.invalidReason());
         }
-        Optional<Endpoint> route = taskRoutes.find(job.task());
-        Exchange task = new DefaultExchange(camel);
-        // a task route gets the data as a Map; the default processor does not read it, so it is not parsed for it
-        task.getMessage().setBody(route.isPresent() ? job.dataAsJava() : job.rawField("data"));
-        task.getMessage().setHeader(JOB_ID, job.id());
-        task.getMessage().setHeader(JOB_ATTEMPT, job.attempts() + 1);
-        task.getMessage().setHeader(JOB_WORKER_ID, job.text("workerId"));
-        long timeoutMs = job.number("timeoutMs", defaultTimeoutMs);
-        Throwable error = timeoutMs > 0 ? runWithin(route, task, timeoutMs) : runHere(route, task);
-        if (error != null) {
-            return Attempt.failed(job, describe(error));
+        try {
+            Optional<Endpoint> route = taskRoutes.find(job.task());
+            Exchange task = new DefaultExchange(camel);
+            // a task route gets the data as a Map; the default processor does not read it, so it is not parsed for it
+            task.getMessage().setBody(route.isPresent() ? job.dataAsJava() : job.rawField("data"));
+            task.getMessage().setHeader(JOB_ID, job.id());
+            task.getMessage().setHeader(JOB_ATTEMPT, job.attempts() + 1);
+            task.getMessage().setHeader(JOB_WORKER_ID, job.text("workerId"));
+            long timeoutMs = job.number("timeoutMs", defaultTimeoutMs);
+            if (timeoutMs > 0) {
+                return runWithin(job, route, task, timeoutMs);
+            }
+            Throwable error = runHere(route, task);
+            return error != null ? Attempt.failed(job, describe(error)) : succeeded(job, task);
+        } catch (RuntimeException | StackOverflowError e) {
+            return Attempt.failed(job, describe(e));
         }
-        return Attempt.succeeded(job, resultOf(task.getMessage().getBody()));
+    }
+
+    private static Attempt succeeded(Job job, Exchange task) {
+        String result;
+        try {
+            result = resultOf(task.getMessage().getBody());
+        } catch (RuntimeException | StackOverflowError e) {
+            return Attempt.failed(job, "the result could not be written as JSON: " + describe(e));
+        }
+        return Attempt.succeeded(job, result);
     }
 
     /** Runs the logic on this thread; returns what it threw, or null. */
@@ -87,23 +113,53 @@ public final class JobRunner {
         return task.getException();
     }
 
-    private Throwable runWithin(Optional<Endpoint> route, Exchange task, long timeoutMs) {
-        Future<Throwable> attempt = timedAttempts().submit(() -> runHere(route, task));
+    private Attempt runWithin(Job job, Optional<Endpoint> route, Exchange task, long timeoutMs) {
+        CountDownLatch ended = new CountDownLatch(1);
+        timedAttemptThreads.acquireUninterruptibly();
+        Future<Throwable> attempt;
         try {
-            return attempt.get(timeoutMs, TimeUnit.MILLISECONDS);
+            attempt = timedAttempts().submit(() -> {
+                try {
+                    return runHere(route, task);
+                } finally {
+                    ended.countDown();
+                    timedAttemptThreads.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            timedAttemptThreads.release();
+            throw e;
+        }
+        try {
+            Throwable error = attempt.get(timeoutMs, TimeUnit.MILLISECONDS);
+            return error != null ? Attempt.failed(job, describe(error)) : succeeded(job, task);
         } catch (TimeoutException e) {
             attempt.cancel(true);
-            return new TimeoutException("timeout: the attempt ran longer than " + timeoutMs + " ms");
+            String timeout = "timeout: the attempt ran longer than " + timeoutMs + " ms";
+            if (awaitQuietly(ended, STOP_GRACE_MS)) {
+                return Attempt.failed(job, timeout);
+            }
+            return Attempt.rejected(job, timeout + " and did not stop when interrupted; not retried, since it may "
+                    + "still be running");
         } catch (ExecutionException e) {
-            return e.getCause();
+            return Attempt.failed(job, describe(e.getCause()));
         } catch (InterruptedException e) {
             attempt.cancel(true);
             Thread.currentThread().interrupt();
-            return e;
+            return Attempt.failed(job, "interrupted");
         }
     }
 
-    // attempts that overran keep their thread until they notice the interrupt, so the pool is unbounded
+    private static boolean awaitQuietly(CountDownLatch latch, long ms) {
+        try {
+            return latch.await(ms, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    // the number of threads is bounded by timedAttemptThreads: an attempt that ignores interruption keeps its permit
     private ExecutorService timedAttempts() {
         if (timedAttempts == null) {
             synchronized (this) {

@@ -10,10 +10,10 @@ import io.jobqueue.job.Job;
 import io.jobqueue.redis.RedisSetup;
 
 /**
- * A job's finishing move, run again with backoff (100 ms doubling up to 5 s) while Redis cannot be reached, until it
- * is done or the process stops; meanwhile the worker keeps the job's lease. On stop the retrying ends and the lease
- * returns the job to the queue. Running a move again is safe: the script moves the job only if it is still in
- * processing as this worker left it.
+ * A job's start or move, run again with backoff (100 ms doubling up to 5 s) while Redis cannot be reached or refuses
+ * for a while (out of memory, loading), until it is done or the process stops; meanwhile the worker keeps the job, and
+ * the heartbeat keeps it this process's. Running a transition again is safe: each script finds a move it already made
+ * under the job's run token and reports it done.
  * <p>
  * This is done here rather than with a Camel onException redelivery: a route with redelivery makes a defensive copy
  * of the exchange at every step of every job, and that copy was a tenth of a worker's time.
@@ -44,7 +44,7 @@ final class RetryingMove {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause == null) {
                 result.complete(job);
-            } else if (RedisSetup.isUnreachable(cause) && !stopping.getAsBoolean()) {
+            } else if (RedisSetup.isTransient(cause) && !stopping.getAsBoolean()) {
                 CompletableFuture.delayedExecutor(pauseMs, TimeUnit.MILLISECONDS)
                         .execute(() -> attempt(move, stopping, result, Math.min(MAX_PAUSE_MS, pauseMs * 2)));
             } else {

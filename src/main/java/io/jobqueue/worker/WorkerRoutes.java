@@ -19,27 +19,34 @@ import org.apache.camel.util.concurrent.SynchronousExecutorService;
 /**
  * What flows where for a job taken by a worker:
  * <pre>
- *   jobqueue:job_queue     take: queued -> processing (one exchange per job, body: the Job)
+ *   jobqueue:job_queue     take and reserve: queued -> reserved (a batch at a time; one exchange per job, body: ReservedJob)
+ *     start                jobStore.start             reserved -> processing
  *     wireTap -> jobevents 'processing' (published on job_status)
- *     jobRunner.run        run the task route or the default processor, within the job's timeout (body: Attempt)
+ *     run                  jobRunner.run              the task route or the default processor, within the job's timeout
  *     choice
  *       succeeded          jobStore.moveToCompleted   processing -> completed
  *       retry is due       jobStore.moveToDelayed     processing -> delayed (back in the queue after a backoff)
  *       otherwise          jobStore.moveToFailed      processing -> failed
  *     wireTap -> jobevents 'completed' | 'retrying' | 'failed'
  * </pre>
- * Events go out after the transition they announce: the lists are the truth, events are notifications. The wireTap
- * runs in the worker's own thread (a synchronous executor) so that a job's events keep their order.
+ * Where events are published: the worker's own transitions by this route's wireTaps, after the transition they
+ * announce (the lists are the truth, events are notifications); every other transition (enqueue, stall, hand-back,
+ * retry by hand, reaper's failure) inside the script that makes it. The wireTap runs in the worker's own thread (a
+ * synchronous executor) so that a job's events keep their order.
  * <p>
- * When Redis cannot be reached, the transition is retried with backoff (up to 5 s apart, {@link RetryingMove}) until it can, while the
- * worker keeps the job and its lease; on shutdown the retrying stops and the lease returns the job to the queue.
+ * The start is recorded before the job runs, except for tiny jobs (under 2 ms on average), which run while their
+ * start is in flight (it lands within a round trip; the round trip would cost more than the job). A finishing move
+ * always follows its start. When Redis cannot be reached, a transition is retried with backoff ({@link RetryingMove})
+ * until it can, while the worker keeps the job; the heartbeat keeps it this process's meanwhile.
  * <p>
- * Each step calls its bean directly ({@link #body}): every job passes here, and Camel's reflective bean binding cost
- * more per job than the Redis round trip it wraps.
+ * Each step calls its bean directly: every job passes here, and Camel's reflective bean binding cost more per job
+ * than the Redis round trip it wraps.
  */
 public final class WorkerRoutes extends RouteBuilder {
 
     private static final String JOB_EVENTS = "jobevents:{{jobqueue.events-channel}}";
+    /** Exchange property: the future of the job's start (the job as started, or null if it was no longer this worker's). */
+    private static final String START_RECORDED = "JobQueueStarted";
 
     private final JobRunner jobRunner;
     private final JobStore jobStore;
@@ -55,15 +62,35 @@ public final class WorkerRoutes extends RouteBuilder {
     public void configure() {
         from("jobqueue:{{jobqueue.queue-name}}")
                 .routeId("worker")
-                .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end()
-                .process(body(Job.class, jobRunner::run))
+                .process(this::start).id("start")
+                .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).id("processing-event").end()
+                .process(body(Job.class, jobRunner::run)).id("run")
                 .choice()
-                    .when(attempt(Attempt::succeeded)).process(transition(jobStore::moveToCompleted))
-                    .when(attempt(retryPolicy::shouldRetry)).process(transition(jobStore::moveToDelayed))
-                    .otherwise().process(transition(jobStore::moveToFailed))
+                    .when(attempt(Attempt::succeeded)).process(transition(jobStore::moveToCompleted)).id("complete")
+                    .when(attempt(retryPolicy::shouldRetry)).process(transition(attempt ->
+                            jobStore.moveToDelayed(attempt, retryPolicy.delayMs(attempt.job().attempts() + 1)))).id("retry-later")
+                    .otherwise().process(transition(jobStore::moveToFailed)).id("fail")
                 .end()
-                .filter(body().isNotNull()) // null: the lease was lost and another worker owns the job now
-                    .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).end();
+                .filter(body().isNotNull()) // null: the job was no longer this run's; another worker owns it now
+                    .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).id("finished-event").end();
+    }
+
+    /**
+     * reserved -> processing. The body becomes the job as started; the exchange stops here when the job is no longer
+     * this worker's (its process was taken for dead and the job went back to the queue).
+     */
+    private void start(Exchange exchange) {
+        ReservedJob reserved = exchange.getMessage().getBody(ReservedJob.class);
+        String workerId = exchange.getProperty(JobQueueConsumer.WORKER_ID, String.class);
+        Job started = reserved.job().started(workerId, System.currentTimeMillis());
+        CompletableFuture<Job> recorded = RetryingMove.run(() -> jobStore.start(workerId, reserved.taken(), started),
+                getContext()::isStopping);
+        exchange.setProperty(START_RECORDED, recorded);
+        if (exchange.getProperty(JobQueueConsumer.WAIT_FOR_START, Boolean.class) && recorded.join() == null) {
+            exchange.setRouteStop(true);
+            return;
+        }
+        exchange.getMessage().setBody(started);
     }
 
     /** A step that replaces the body with {@code step(body)}. */
@@ -75,23 +102,28 @@ public final class WorkerRoutes extends RouteBuilder {
     }
 
     /**
-     * A transition step: the body (the Attempt) becomes the job as moved, or null when its lease was lost. The move is
-     * group-committed with other workers' moves; meanwhile the worker thread is free for its next job, and the rest
-     * of this route runs when the move is done (Camel's asynchronous routing).
+     * A transition step: the body (the Attempt) becomes the job as moved, or null when it is no longer this run's. The
+     * move follows the job's start, and is group-committed with other workers' moves; meanwhile the worker thread is
+     * free for its next job, and the rest of this route runs when the move is done (Camel's asynchronous routing).
      */
     private Processor transition(Function<Attempt, CompletableFuture<Job>> step) {
         return new AsyncProcessorSupport() {
             @Override
+            @SuppressWarnings("unchecked")
             public boolean process(Exchange exchange, AsyncCallback callback) {
                 Attempt attempt = exchange.getMessage().getBody(Attempt.class);
-                RetryingMove.run(() -> step.apply(attempt), getContext()::isStopping).whenComplete((job, error) -> {
-                    if (error != null) {
-                        exchange.setException(error);
-                    } else {
-                        exchange.getMessage().setBody(job);
-                    }
-                    callback.done(false);
-                });
+                CompletableFuture<Job> started = exchange.getProperty(START_RECORDED, CompletableFuture.class);
+                started.thenCompose(job -> job == null ? CompletableFuture.completedFuture(null)
+                                : RetryingMove.run(() -> step.apply(attempt), getContext()::isStopping))
+                        .whenComplete((job, error) -> {
+                            if (error != null) {
+                                exchange.setException(error instanceof java.util.concurrent.CompletionException
+                                        && error.getCause() != null ? error.getCause() : error);
+                            } else {
+                                exchange.getMessage().setBody(job);
+                            }
+                            callback.done(false);
+                        });
                 return false;
             }
         };

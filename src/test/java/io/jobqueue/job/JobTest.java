@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,8 @@ class JobTest {
         String text = "{\"id\":\"j1\",\"data\":{\"price\":1.10,\"big\":12345678901234567890,\"tiny\":1e-7,\"list\":[],\"obj\":{}},"
                 + "\"createdAt\":\"x\",\"status\":\"queued\",\"attempts\":0,\"origin\":\"other-client\"}";
 
-        Job active = Job.activate(text, "h-1-1", NOW, 1_000_000);
+        Job active = Job.fromTaken(text.getBytes(StandardCharsets.UTF_8), 1_000_000, NOW)
+                .started("h-1-1", NOW.toEpochMilli());
 
         assertEquals(text, active.stored());
         assertEquals("{\"id\":\"j1\",\"data\":{\"price\":1.10,\"big\":12345678901234567890,\"tiny\":1e-7,\"list\":[],\"obj\":{}},"
@@ -61,7 +63,8 @@ class JobTest {
 
     @Test
     void aValueThatIsNotAJobBecomesARecordThatKeepsItsText() {
-        Job invalid = Job.activate("{\"no\":\"id\"}", "h-1-1", NOW, 1_000_000);
+        Job invalid = Job.fromTaken("{\"no\":\"id\"}".getBytes(StandardCharsets.UTF_8), 1_000_000, NOW)
+                .started("h-1-1", NOW.toEpochMilli());
 
         assertEquals("{\"no\":\"id\"}", invalid.stored());
         assertEquals("{\"no\":\"id\"}", invalid.text("raw"));
@@ -73,7 +76,7 @@ class JobTest {
 
     @Test
     void aValueOverTheSizeLimitIsNotReadAtAll() {
-        Job tooBig = Job.activate("{\"id\":\"big\",\"data\":\"" + "é".repeat(600) + "\"}", "h-1-1", NOW, 1000);
+        Job tooBig = Job.fromTaken(("{\"id\":\"big\",\"data\":\"" + "é".repeat(600) + "\"}").getBytes(StandardCharsets.UTF_8), 1000, NOW);
 
         assertTrue(tooBig.invalidReason().startsWith("the job is 1222 bytes, over the limit of 1000"), tooBig.invalidReason());
         assertTrue(tooBig.id().startsWith("invalid_"));

@@ -53,7 +53,7 @@ public final class RunningApp implements AutoCloseable {
         overrides.putAll(settings);
         Main main = Application.create(role, overrides);
         main.start();
-        return new RunningApp(main, port, queue, queue + ":status");
+        return new RunningApp(main, port, overrides.get("jobqueue.queue-name"), overrides.get("jobqueue.events-channel"));
     }
 
     public CamelContext camel() {

@@ -74,7 +74,7 @@ class WorkerFlowTest {
             for (JsonNode event : events.all()) {
                 String status = event.path("status").asText();
                 if (!status.equals("queued")) {
-                    assertTrue(event.path("workerId").asText().matches(".+-\\d+-\\d+"), event.toString());
+                    assertTrue(event.path("workerId").asText().matches(".+-\\d+-[a-z0-9]{4}-\\d+"), event.toString());
                 }
                 assertEquals(status.equals("failed"), event.has("error"), event.toString());
             }

@@ -1,0 +1,61 @@
+--[[
+  claimDeadWorkers: a reaper takes over what dead worker processes held.
+
+  KEYS[1]  live worker processes (job_queue:workers: member = process id, score = heartbeat expiry, Redis ms)
+  KEYS[2]  suspects (job_queue:suspects: member = process id, score = when a reaper first found it silent)
+  KEYS[3]  queue list (job_queue)
+  ARGV[1]  prefix of job records (job_queue:job:)
+  ARGV[2]  prefix of the sets of jobs each process holds (job_queue:held:)
+  ARGV[3]  prefix of process descriptions (job_queue:worker:)
+  ARGV[4]  prefix of reserved lists (job_queue:reserved:)
+  ARGV[5]  how long (ms) a process must have been found silent before it is taken for dead
+  ARGV[6]  the reaper's process id
+  ARGV[7]  the token of this claim
+  ARGV[8]  the most processes to take over in this call
+
+  A process is dead when its heartbeat has run out and a reaper already found it silent at least ARGV[5] ms ago:
+  two sightings, so that a pause of Redis itself (every heartbeat runs out while Redis sleeps) buries nobody; the
+  live processes' heartbeats land between the two. Work is in proportion to what died, never to the length of the
+  lists or the size of the jobs.
+  For a dead process:
+  - the jobs it had reserved but not started go back to the front of the queue as they were, in their order
+    (they never started: no stall, no attempt, no event);
+  - the jobs it had started are claimed: held by the reaper's process under this claim's token, so that only this
+    reaper moves them next (requeue as 'stalled', or moveToFinished when they stalled too often), and if the reaper
+    dies too, the next reaper finds them among its jobs.
+  Events: none (requeue publishes 'stalled').
+  Returns: the claimed jobs as id, JSON pairs (flat).
+]]
+--@include redisNow
+local now = redisNow()
+local claimed = {}
+local silent = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[8]))
+for _, process in ipairs(silent) do
+  local seen = redis.call('ZSCORE', KEYS[2], process)
+  if not seen then
+    redis.call('ZADD', KEYS[2], now, process)
+  elseif now - tonumber(seen) >= tonumber(ARGV[5]) then
+    local description = ARGV[3] .. process
+    local threads = tonumber(redis.call('HGET', description, 'threads')) or 0
+    for n = 1, threads do
+      local reserved = ARGV[4] .. process .. '-' .. n
+      while redis.call('LMOVE', reserved, KEYS[3], 'RIGHT', 'RIGHT') do
+      end
+    end
+    local held = ARGV[2] .. process
+    for _, id in ipairs(redis.call('SMEMBERS', held)) do
+      local record = ARGV[1] .. id
+      local state, holder, json = unpack(redis.call('HMGET', record, 'state', 'process', 'json'))
+      if state == 'processing' and holder == process then
+        redis.call('HSET', record, 'process', ARGV[6], 'run', ARGV[7], 'worker', 'reaper@' .. ARGV[6])
+        redis.call('SADD', ARGV[2] .. ARGV[6], id)
+        claimed[#claimed + 1] = id
+        claimed[#claimed + 1] = json
+      end
+    end
+    redis.call('DEL', held, description)
+    redis.call('ZREM', KEYS[1], process)
+    redis.call('ZREM', KEYS[2], process)
+  end
+end
+return claimed
