@@ -95,7 +95,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
         if (settings.redis().url().isPresent()) {
             url = RedisUrl.parse(settings.redis().url().get());
         } else {
-            EmbeddedRedis embedded = new EmbeddedRedis(settings.redis().embeddedPort(), Path.of(settings.redis().embeddedDir()));
+            EmbeddedRedis embedded = EmbeddedRedis.prepare(settings.redis().embeddedPort(), Path.of(settings.redis().embeddedDir()));
             camel.addService(embedded, true, true);
             url = embedded.url();
         }

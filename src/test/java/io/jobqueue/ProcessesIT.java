@@ -2,6 +2,7 @@ package io.jobqueue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /** The packaged jar, run as separate processes that share only Redis: the seed's producer, consumers and monitor. */
 class ProcessesIT {
@@ -188,8 +190,12 @@ class ProcessesIT {
             assertTrue(api.stderr().contains("started an embedded Redis on 127.0.0.1:" + redisPort), api.stderr());
             assertEquals(201, post(port, "{\"hello\":\"world\"}").statusCode());
 
-            try (JarProcess worker = JarProcess.start(work.resolve("worker"), "worker", local, Map.of());
+            // a worker in another directory, given the same data directory: it reads the password there
+            Map<String, String> sameData = new HashMap<>(local);
+            sameData.put("jobqueue.redis.embedded-dir", shared.resolve("data/redis").toString());
+            try (JarProcess worker = JarProcess.start(work.resolve("worker"), "worker", sameData, Map.of());
                  Jedis redis = new Jedis("127.0.0.1", redisPort)) {
+                redis.auth(Files.readString(shared.resolve("data/redis/password")).strip());
                 assertTrue(worker.awaitLog("using the embedded Redis already running on 127.0.0.1:" + redisPort,
                         Duration.ofSeconds(60)), worker.stderr());
                 assertTrue(Await.until(() -> redis.llen(queue + ":completed") == 1), "the worker processed the posted job");
@@ -199,10 +205,7 @@ class ProcessesIT {
         }
         assertTrue(Files.exists(shared.resolve("data/redis")), "data directory");
         try (Jedis gone = new Jedis("127.0.0.1", redisPort)) {
-            gone.ping();
-            throw new AssertionError("the embedded Redis should have stopped with the process that started it");
-        } catch (RuntimeException expected) {
-            // connection refused
+            assertThrows(JedisConnectionException.class, gone::ping, "the embedded Redis stopped with the process that started it");
         }
     }
 

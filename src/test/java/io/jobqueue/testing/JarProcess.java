@@ -84,6 +84,15 @@ public final class JarProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Waits for the process to end by itself; whether it did within {@code timeout}. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public int exitCode() {
+        return process.exitValue();
+    }
+
     /** SIGTERM, as Ctrl-C or a service manager sends; waits for the exit and returns its code. */
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();

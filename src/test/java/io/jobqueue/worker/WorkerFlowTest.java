@@ -138,6 +138,27 @@ class WorkerFlowTest {
     }
 
     @Test
+    void theExamplePaymentRouteRefusesAnAmountThatIsNotANumberAndBuildsItsResultAsData() throws Exception {
+        app = RunningApp.start(Role.ALL, Map.of());
+        String injection = "{\"task\":\"process_payment\",\"amount\":\"1, \\\"admin\\\": true\"}";
+        List<String> refused = new ArrayList<>();
+        for (String body : List.of(injection, "{\"task\":\"process_payment\",\"amount\":\"100\"}",
+                "{\"task\":\"process_payment\",\"amount\":true}", "{\"task\":\"process_payment\",\"amount\":{\"value\":1}}",
+                "{\"task\":\"process_payment\"}")) {
+            refused.add(JobJson.read(app.post("/jobs?maxAttempts=1", body).body()).path("id").asText());
+        }
+        String paid = JobJson.read(app.post("/jobs?maxAttempts=1", "{\"task\":\"process_payment\",\"amount\":100.50}").body())
+                .path("id").asText();
+
+        assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") == 1 && redis.llen(app.queue + ":failed") == 5),
+                () -> redis.lrange(app.queue + ":completed", 0, -1) + " " + redis.lrange(app.queue + ":failed", 0, -1));
+        for (String id : refused) {
+            assertEquals("amount must be a JSON number", findJob(app.queue + ":failed", id).path("error").asText(), id);
+        }
+        assertEquals("{\"charged\":100.50,\"job\":\"" + paid + "\"}", findJob(app.queue + ":completed", paid).path("result").toString());
+    }
+
+    @Test
     void aJobCannotNameOneOfTheApplicationsOwnRoutes() throws Exception {
         app = RunningApp.start(Role.ALL, Map.of());
         String id = JobJson.read(app.post("/jobs", "{\"task\":\"post-job\"}").body()).path("id").asText();
