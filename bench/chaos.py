@@ -4,8 +4,9 @@
 Starts a private Redis (append-only file on), the API and 3 worker processes of target/redis-job-queue.jar,
 enqueues N jobs over HTTP (5-20 ms of processing, a small failure rate, retries), kills a random worker with
 kill -9 every K seconds and starts it again, until every job has finished. Then it checks every job id it was
-given: each must be in job_queue:completed or job_queue:failed exactly once. Prints the counts and exits 1 if
-any job is lost or duplicated.
+given: each must be in job_queue:completed or job_queue:failed exactly once, and no job may have stalled (been
+given back as 'stalled') without having started ('processing') since it was last queued: only a job that started
+can stall. Prints the counts and exits 1 if any job is lost, duplicated or stalled unstarted.
 
     mvn -B -DskipTests package && bench/chaos.py [--jobs 10000] [--kill-every 2] [--workers 3]
 
@@ -93,6 +94,30 @@ def enqueue(port, first, count, step, ids, errors):
         ids.append(json.loads(payload)["id"])
 
 
+def count_stalls(path):
+    """The 'stalled' events, and those of them that no 'processing' of the same job preceded since it was last queued."""
+    running = {}
+    stalls = unstarted = 0
+    with open(path) as events:
+        for line in events:
+            if not line.startswith("{"):
+                continue  # redis-cli --raw prints the message type and channel on lines of their own
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            job, status = event.get("jobId"), event.get("status")
+            if status == "processing":
+                running[job] = True
+            elif status == "stalled":
+                stalls += 1
+                unstarted += not running.get(job, False)
+                running[job] = False
+            else:
+                running[job] = False
+    return stalls, unstarted
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=10000)
@@ -114,8 +139,13 @@ def main():
         "jobqueue.processor.min-duration-ms": 5, "jobqueue.processor.max-duration-ms": 20,
         "jobqueue.processor.failure-rate": args.failure_rate,
         "jobqueue.retry.base-delay-ms": 100, "jobqueue.retry.max-delay-ms": 1000,
-        # short leases so that killed workers' jobs come back within seconds (the defaults are 30 s / 5 s)
-        "jobqueue.lease.duration-ms": 2000, "jobqueue.reaper.interval-ms": 500,
+        # a short heartbeat timeout so that killed workers' jobs come back within seconds (the defaults: 8 s, and a
+        # second sighting 3 s later; here 1 s and 2 s)
+        "jobqueue.worker.heartbeat-interval-ms": 200, "jobqueue.worker.heartbeat-timeout-ms": 1000,
+        "jobqueue.reaper.interval-ms": 200,
+        # retention off: every finished job stays in its list to be counted
+        "jobqueue.retention.completed.max-count": -1, "jobqueue.retention.completed.max-age": -1,
+        "jobqueue.retention.failed.max-count": -1, "jobqueue.retention.failed.max-age": -1,
         "jobqueue.worker.poll-timeout-seconds": 1,
     }
     apps = []
@@ -171,8 +201,7 @@ def main():
                 seen[job["id"]] = seen.get(job["id"], 0) + 1
                 retried += job.get("attempts", 0) > 1
                 recovered_failed += str(job.get("error", "")).startswith("stalled")
-        with open(os.path.join(work, "events.log")) as events:
-            stalled_events = sum('"status":"stalled"' in line for line in events)
+        stalled_events, stalled_unstarted = count_stalls(os.path.join(work, "events.log"))
         left = {key: int(redis_cli(redis_port, cmd, key)[0]) for key, cmd in
                 (("job_queue", "llen"), ("job_queue:processing", "llen"), ("job_queue:delayed", "zcard"))}
         lost = [i for i in ids if i not in seen]
@@ -184,13 +213,14 @@ def main():
         print(f"completed          {completed}")
         print(f"failed             {len(seen) - completed} (of which stalled too often: {recovered_failed})")
         print(f"recovered          {stalled_events} stalls recovered (jobs given back to the queue by the reaper)")
+        print(f"stalled unstarted  {stalled_unstarted} (a 'stalled' without a 'processing' since the job was queued: must be 0)")
         print(f"retried            {retried} jobs needed more than one attempt")
         print(f"lost               {len(lost)}")
         print(f"duplicated         {len(duplicated)}")
         print(f"unreadable values  {len(bad_values)}")
         print(f"left in queue/processing/delayed: {left}")
         print(f"took               {elapsed:.1f} s")
-        ok = not lost and not duplicated and not errors and not bad_values
+        ok = not lost and not duplicated and not errors and not bad_values and not stalled_unstarted
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
     finally:

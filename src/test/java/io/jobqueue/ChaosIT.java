@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.JarProcess;
 import io.jobqueue.testing.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -53,16 +54,19 @@ class ChaosIT {
                 "jobqueue.processor.failure-rate", "0.05",
                 "jobqueue.retry.base-delay-ms", "50",
                 "jobqueue.retry.max-delay-ms", "200",
-                "jobqueue.lease.duration-ms", "1500",
-                "jobqueue.reaper.interval-ms", "300",
                 "jobqueue.worker.poll-timeout-seconds", "1"));
+        settings.putAll(Map.of(
+                "jobqueue.worker.heartbeat-interval-ms", "200",
+                "jobqueue.worker.heartbeat-timeout-ms", "1000",
+                "jobqueue.reaper.interval-ms", "200"));
         Map<String, String> env = Map.of("REDIS_URL", TestRedis.url());
         Map<String, String> apiSettings = new HashMap<>(settings);
         apiSettings.put("camel.server.port", String.valueOf(port));
 
         List<JarProcess> workers = new ArrayList<>();
         try (JarProcess api = JarProcess.start(work.resolve("api"), "api", apiSettings, env);
-             Jedis redis = TestRedis.plainClient()) {
+             Jedis redis = TestRedis.plainClient();
+             EventRecorder events = new EventRecorder(queue + ":status")) {
             for (int i = 0; i < 3; i++) {
                 workers.add(JarProcess.start(work.resolve("worker" + i + "-0"), "worker", settings, env));
             }
@@ -126,11 +130,27 @@ class ChaosIT {
             assertEquals(0, duplicated, "jobs finished twice");
             assertEquals(JOBS, seen.size());
             assertEquals(0, redis.llen(queue) + redis.llen(queue + ":processing") + redis.zcard(queue + ":delayed"));
+            assertEquals(0, stalledWithoutStarting(events.all()), "only a job that started can stall");
         } finally {
             for (JarProcess worker : workers) {
                 worker.close();
             }
         }
+    }
+
+    /** 'stalled' events of jobs that had no 'processing' since they were last queued. */
+    private static int stalledWithoutStarting(List<JsonNode> events) {
+        Map<String, Boolean> running = new HashMap<>();
+        int unstarted = 0;
+        for (JsonNode event : events) {
+            String job = event.path("jobId").asText();
+            String status = event.path("status").asText();
+            if (status.equals("stalled") && !running.getOrDefault(job, false)) {
+                unstarted++;
+            }
+            running.put(job, status.equals("processing"));
+        }
+        return unstarted;
     }
 
     private static long finished(Jedis redis, String queue) {

@@ -48,8 +48,8 @@ class EmbeddedRedisIT {
             try (Jedis redis = new Jedis("127.0.0.1", redisPort)) {
                 redis.auth(password);
                 redis.lpush("slow", "{\"id\":\"job_in_hand\",\"data\":{}}");
-                // leased: the worker has started it (a job taken but not started would be given back on SIGTERM)
-                assertTrue(Await.until(() -> redis.zcard("slow:leases") == 1), "the job is in hand");
+                // in processing: the worker has started it (a job taken but not started would be given back on SIGTERM)
+                assertTrue(Await.until(() -> redis.llen("slow:processing") == 1), "the job is in hand");
             }
 
             int exit = worker.terminate(Duration.ofSeconds(40));

@@ -170,7 +170,8 @@ class ProcessesIT {
             assertEquals(List.of("queued", "processing", "completed"), events.statusesOf("job_slow"));
             assertEquals(1, redis.llen(queue + ":completed"));
             assertEquals(0, redis.llen(queue + ":processing"), "nothing left half-moved");
-            assertEquals(0, redis.zcard(queue + ":leases"));
+            assertEquals(0, redis.zcard(queue + ":workers"), "the worker deregistered");
+            assertTrue(redis.keys(queue + ":reserved:*").isEmpty(), "no reserved list left");
             assertEquals(List.of("{\"id\":\"job_waiting\",\"data\":{}}"), redis.lrange(queue, 0, -1), "the next job was not taken");
             assertTrue(tookMs >= 1000, "the process waited for the job in hand (" + tookMs + " ms)");
         }

@@ -52,8 +52,12 @@ final class JobScripts {
     record Hold(String id, String run) {
     }
 
-    /** A job to start: how ('start', 'invalid' or 'drop'), the worker's reserved list, the value as taken, the job as started. */
-    record Start(String how, String reservedList, byte[] taken, String started, String id, String run, String workerId) {
+    /**
+     * A job to start: how ('start', 'invalid' or 'drop'), the worker's reserved list, the value as taken, the job as
+     * started, and its 'processing' event.
+     */
+    record Start(String how, String reservedList, byte[] taken, String started, String id, String run, String workerId,
+                 String event) {
     }
 
     /** A held job's move: its id, the run that holds it, its JSON after the move, and a number (the backoff, or 0). */
@@ -137,10 +141,11 @@ final class JobScripts {
 
     /** startJobs.lua for the starts of many workers; for each: 1 started, 2 dropped, 0 no longer this worker's. */
     List<Long> startJobs(String processId, List<Start> starts) {
-        List<Object> args = new ArrayList<>(3 + 7 * starts.size());
+        List<Object> args = new ArrayList<>(4 + 8 * starts.size());
         args.add(keys.jobPrefix());
         args.add(keys.heldPrefix());
         args.add(processId);
+        args.add(keys.eventsChannel());
         for (Start start : starts) {
             args.add(start.how());
             args.add(start.reservedList());
@@ -149,6 +154,7 @@ final class JobScripts {
             args.add(start.id());
             args.add(start.run());
             args.add(start.workerId());
+            args.add(start.event());
         }
         return numbers(textResult(START_JOBS, List.of(keys.processing(), keys.announced()), args));
     }

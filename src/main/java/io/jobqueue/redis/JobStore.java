@@ -33,7 +33,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  *   enqueue[All]       (new)      -> queued       enqueue.lua          (publishes 'queued')
  *   take               queued     -> reserved     takeJobs.lua, or BLMOVE when the queue is empty
  *   reserve            (claims the taken jobs: a copy of a job held elsewhere is dropped)   reserveJobs.lua
- *   start              reserved   -> processing   startJobs.lua
+ *   start              reserved   -> processing   startJobs.lua        (publishes 'processing')
  *   moveToCompleted    processing -> completed    moveToFinished.lua
  *   moveToFailed       processing -> failed       moveToFinished.lua
  *   moveToDelayed      processing -> delayed      moveToDelayed.lua    (a retry after a backoff)
@@ -246,20 +246,22 @@ public final class JobStore extends ServiceSupport {
     }
 
     /**
-     * reserved -> processing, as the worker starts the job: completes with the job as started (its stored text is now
-     * the 'processing' JSON), or with null when the job is no longer this worker's (its process was taken for dead
-     * and the job went back to the queue). A value that is not a job is started as the record that says so.
+     * reserved -> processing, as the worker starts the job, announced by its 'processing' event in the same step:
+     * completes with the job as started (its stored text is now the 'processing' JSON), or with null when the job is no
+     * longer this worker's (its process was taken for dead and the job went back to the queue). A value that is not a
+     * job is started as the record that says so.
      */
     public CompletableFuture<Job> start(String workerId, byte[] taken, Job started) {
         boolean invalid = started.invalidReason() != null;
         CompletableFuture<Long> outcome = starter.submit(new Start(invalid ? "invalid" : "start", keys.reserved(workerId),
-                taken, started.json(), started.id(), started.run(), workerId));
+                taken, started.json(), started.id(), started.run(), workerId,
+                JobEvent.of(started, System.currentTimeMillis()).json()));
         return outcome.thenApply(result -> result == 1L ? started.asStored() : null);
     }
 
     /** Removes a copy of a job held elsewhere from the worker's reserved list, unrun (see {@link #reserve}). */
     public CompletableFuture<Boolean> drop(String workerId, byte[] taken) {
-        return starter.submit(new Start("drop", keys.reserved(workerId), taken, "", "", "", workerId))
+        return starter.submit(new Start("drop", keys.reserved(workerId), taken, "", "", "", workerId, ""))
                 .thenApply(result -> result == 2L);
     }
 

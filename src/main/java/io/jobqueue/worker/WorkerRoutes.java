@@ -20,8 +20,7 @@ import org.apache.camel.util.concurrent.SynchronousExecutorService;
  * What flows where for a job taken by a worker:
  * <pre>
  *   jobqueue:job_queue     take and reserve: queued -> reserved (a batch at a time; one exchange per job, body: ReservedJob)
- *     start                jobStore.start             reserved -> processing
- *     wireTap -> jobevents 'processing' (published on job_status)
+ *     start                jobStore.start             reserved -> processing (and its 'processing' event)
  *     run                  jobRunner.run              the task route or the default processor, within the job's timeout
  *     choice
  *       succeeded          jobStore.moveToCompleted   processing -> completed
@@ -29,10 +28,11 @@ import org.apache.camel.util.concurrent.SynchronousExecutorService;
  *       otherwise          jobStore.moveToFailed      processing -> failed
  *     wireTap -> jobevents 'completed' | 'retrying' | 'failed'
  * </pre>
- * Where events are published: the worker's own transitions by this route's wireTaps, after the transition they
- * announce (the lists are the truth, events are notifications); every other transition (enqueue, stall, hand-back,
- * retry by hand, reaper's failure) inside the script that makes it. The wireTap runs in the worker's own thread (a
- * synchronous executor) so that a job's events keep their order.
+ * Where events are published: the outcome of a run ('completed', 'retrying', 'failed') by this route's wireTap,
+ * after the move it announces (the lists are the truth, events are notifications); every other status change
+ * (queued, processing, stalled, handed back, retried by hand, failed by a reaper) inside the script that makes it,
+ * so that a job's 'processing' is out before anything can make it stall. The wireTap runs in the worker's own thread
+ * (a synchronous executor) so that a job's events keep their order.
  * <p>
  * The start is recorded before the job runs, except for tiny jobs (under 2 ms on average), which run while their
  * start is in flight (it lands within a round trip; the round trip would cost more than the job). A finishing move
@@ -63,7 +63,6 @@ public final class WorkerRoutes extends RouteBuilder {
         from("jobqueue:{{jobqueue.queue-name}}")
                 .routeId("worker")
                 .process(this::start).id("start")
-                .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).id("processing-event").end()
                 .process(body(Job.class, jobRunner::run)).id("run")
                 .choice()
                     .when(attempt(Attempt::succeeded)).process(transition(jobStore::moveToCompleted)).id("complete")

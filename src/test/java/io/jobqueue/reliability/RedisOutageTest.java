@@ -33,8 +33,8 @@ class RedisOutageTest {
              RunningApp app = RunningApp.start(Role.ALL, Map.of(
                      "jobqueue.redis.url", redis.url(),
                      "jobqueue.worker.concurrency", "2",
-                     // a take whose reply is lost as Redis stops leaves its jobs unleased: the reaper finds them
-                     "jobqueue.lease.duration-ms", "2000",
+                     // a take whose reply is lost as Redis stops leaves its jobs in the worker's reserved list:
+                     // the worker reads that list before taking again
                      "jobqueue.reaper.interval-ms", "300",
                      "jobqueue.processor.min-duration-ms", "20",
                      "jobqueue.processor.max-duration-ms", "40"))) {

@@ -43,6 +43,7 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicLong bytesToClient = new AtomicLong();
     private Mode mode = Mode.FORWARD;
     private ServerSocket listener; // null while refusing new connections
+    private boolean refusing;
     private boolean closed;
 
     private FaultProxy(String targetHost, int targetPort, int port) {
@@ -101,14 +102,12 @@ public final class FaultProxy implements AutoCloseable {
         new ArrayList<>(links).forEach(link -> closeLink(link, false));
     }
 
-    /** While refusing, the port is closed: a connect fails at once ("connection refused"); open ones go on. */
-    public synchronized void refuseNew(boolean refuse) throws IOException {
-        if (refuse && listener != null) {
-            closeQuietly(listener);
-            listener = null;
-        } else if (!refuse && listener == null && !closed) {
-            listen(bind(port)); // the same port: SO_REUSEADDR lets it bind beside the connections open on it
-        }
+    /**
+     * While refusing, every new connection is reset as soon as it is accepted (a connect fails at once); open ones go
+     * on. The port stays bound: closed, it could be taken by another test's server on this busy machine.
+     */
+    public synchronized void refuseNew(boolean refuse) {
+        refusing = refuse;
     }
 
     public long connectionsAccepted() {
@@ -136,6 +135,15 @@ public final class FaultProxy implements AutoCloseable {
         }
         new ArrayList<>(links).forEach(link -> closeLink(link, false));
         notifyAll();
+    }
+
+    private static void resetQuietly(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException ignored) {
+            // closing is what matters
+        }
+        closeQuietly(socket);
     }
 
     private void setMode(Mode newMode) {
@@ -169,6 +177,10 @@ public final class FaultProxy implements AutoCloseable {
                 if (closed) {
                     closeQuietly(client);
                     return;
+                }
+                if (refusing) {
+                    resetQuietly(client);
+                    continue;
                 }
                 link.dropped = mode == Mode.BLACKHOLE; // connected through, but nothing it carries arrives
                 links.add(link);
