@@ -28,9 +28,11 @@ def recommended_jvm(role):
         flags += f" -XX:SharedArchiveFile={archive} -Xshare:auto"
     return flags
 
-# a job that does nothing, as BullMQ's no-op processor: the default processor with 0 ms and no failures
+# a job that does nothing, as BullMQ's no-op processor: the default processor with 0 ms and no failures; finished
+# jobs are all kept, as BullMQ keeps them by default (and so that the completed list counts them)
 NO_OP = {"jobqueue.processor.min-duration-ms": 0, "jobqueue.processor.max-duration-ms": 0,
-         "jobqueue.processor.failure-rate": 0}
+         "jobqueue.processor.failure-rate": 0,
+         "jobqueue.retention.completed.max-count": -1, "jobqueue.retention.completed.max-age": -1}
 
 
 class Redis:
@@ -90,10 +92,12 @@ def flush():
 
 
 def preload(queue, n):
-    """LPUSHes n seed-format jobs in one script call, as another producer would leave them."""
-    lua = ("for i=1,tonumber(ARGV[1]) do redis.call('LPUSH', KEYS[1], '{\"id\":\"job_'..i..'\",\"data\":{\"i\":'..i.."
+    """LPUSHes n seed-format jobs in one script call, as another producer would leave them. Ids are new on every call:
+    an id names one job, and a value whose id belongs to a job already run is a copy, dropped unrun."""
+    prefix = f"job_{time.time_ns()}_"
+    lua = ("for i=1,tonumber(ARGV[1]) do redis.call('LPUSH', KEYS[1], '{\"id\":\"'..ARGV[2]..i..'\",\"data\":{\"i\":'..i.."
            "'},\"createdAt\":\"2026-11-28T00:00:00.000Z\",\"status\":\"queued\",\"attempts\":0}') end return 1")
-    Redis().call("EVAL", lua, 1, queue, n)
+    Redis().call("EVAL", lua, 1, queue, n, prefix)
 
 
 def wait_for_length(key, n, timeout=300, poll=0.005):

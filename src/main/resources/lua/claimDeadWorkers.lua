@@ -11,12 +11,13 @@
   ARGV[5]  how long (ms) a process must have been found silent before it is taken for dead
   ARGV[6]  the reaper's process id
   ARGV[7]  the token of this claim
-  ARGV[8]  the most processes to take over in this call
+  ARGV[8]  the most started jobs to claim in this call
 
   A process is dead when its heartbeat has run out and a reaper already found it silent at least ARGV[5] ms ago:
   two sightings, so that a pause of Redis itself (every heartbeat runs out while Redis sleeps) buries nobody; the
   live processes' heartbeats land between the two. Work is in proportion to what died, never to the length of the
-  lists or the size of the jobs.
+  lists or the size of the jobs, and bounded per call: a process with more started jobs than ARGV[8] is taken over
+  in several calls (it stays listed, and silent, until its last job is claimed).
   For a dead process:
   - the jobs it had reserved but not started go back to the front of the queue as they were, in their order
     (they never started: no stall, no attempt, no event);
@@ -29,8 +30,12 @@
 --@include redisNow
 local now = redisNow()
 local claimed = {}
-local silent = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[8]))
+local budget = tonumber(ARGV[8])
+local silent = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 10)
 for _, process in ipairs(silent) do
+  if budget <= 0 then
+    break
+  end
   local seen = redis.call('ZSCORE', KEYS[2], process)
   if not seen then
     redis.call('ZADD', KEYS[2], now, process)
@@ -43,7 +48,7 @@ for _, process in ipairs(silent) do
       end
     end
     local held = ARGV[2] .. process
-    for _, id in ipairs(redis.call('SMEMBERS', held)) do
+    for _, id in ipairs(redis.call('SPOP', held, budget)) do
       local record = ARGV[1] .. id
       local state, holder, json = unpack(redis.call('HMGET', record, 'state', 'process', 'json'))
       if state == 'processing' and holder == process then
@@ -51,11 +56,14 @@ for _, process in ipairs(silent) do
         redis.call('SADD', ARGV[2] .. ARGV[6], id)
         claimed[#claimed + 1] = id
         claimed[#claimed + 1] = json
+        budget = budget - 1
       end
     end
-    redis.call('DEL', held, description)
-    redis.call('ZREM', KEYS[1], process)
-    redis.call('ZREM', KEYS[2], process)
+    if redis.call('SCARD', held) == 0 then
+      redis.call('DEL', description)
+      redis.call('ZREM', KEYS[1], process)
+      redis.call('ZREM', KEYS[2], process)
+    end
   end
 end
 return claimed

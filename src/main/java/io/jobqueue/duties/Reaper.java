@@ -48,8 +48,22 @@ public final class Reaper extends BackgroundDuty {
     protected void runOnce() {
         List<Job> claims = new ArrayList<>(unfinishedClaims);
         unfinishedClaims.clear();
-        String run = WorkerIdentity.newRun();
-        for (ClaimedJob claimed : registry.claimDeadWorkers(identity.processId(), run, confirmMs)) {
+        List<ClaimedJob> claimedNow;
+        do {
+            String run = WorkerIdentity.newRun();
+            claimedNow = registry.claimDeadWorkers(identity.processId(), run, confirmMs);
+            claims.addAll(readClaims(claimedNow, run));
+            giveBack(claims);
+            claims.clear();
+        } while (claimedNow.size() == WorkerRegistry.JOBS_PER_CLAIM);
+        if (!unfinishedClaims.isEmpty()) {
+            throw new IllegalStateException(unfinishedClaims.size() + " stalled job(s) claimed but not yet given back");
+        }
+    }
+
+    private static List<Job> readClaims(List<ClaimedJob> claimedNow, String run) {
+        List<Job> claims = new ArrayList<>(claimedNow.size());
+        for (ClaimedJob claimed : claimedNow) {
             if (claimed.json() == null) {
                 LOG.error("Job {} was held by a dead process but its record has no JSON; the orphan sweep returns it", claimed.id());
                 continue;
@@ -61,6 +75,10 @@ public final class Reaper extends BackgroundDuty {
             }
             claims.add(job.withRun(run));
         }
+        return claims;
+    }
+
+    private void giveBack(List<Job> claims) {
         for (Job job : claims) {
             try {
                 reclaim(job);
@@ -71,9 +89,6 @@ public final class Reaper extends BackgroundDuty {
                     LOG.error("Could not give back stalled job {}", job.id(), e);
                 }
             }
-        }
-        if (!unfinishedClaims.isEmpty()) {
-            throw new IllegalStateException(unfinishedClaims.size() + " stalled job(s) claimed but not yet given back");
         }
     }
 

@@ -165,6 +165,26 @@ public final class RedisSetup extends ServiceSupport {
         connectionFactory.start();
         blockingConnectionFactory.start();
         LOG.info("Redis: {}", url.redacted());
+        warnIfRedisMayEvictJobs();
+    }
+
+    /**
+     * A Redis that evicts keys when it is full drops whole queues without a word; with {@code noeviction} it refuses
+     * writes instead, which this system answers with 503 at intake while workers keep their jobs until it accepts
+     * writes again. Managed Redis services may forbid CONFIG: then nothing is said.
+     */
+    private void warnIfRedisMayEvictJobs() {
+        try {
+            java.util.Properties config = template.execute((org.springframework.data.redis.core.RedisCallback<java.util.Properties>)
+                    connection -> connection.serverCommands().getConfig("maxmemory-policy"));
+            String policy = config == null ? null : config.getProperty("maxmemory-policy");
+            if (policy != null && !policy.equals("noeviction")) {
+                LOG.warn("Redis's maxmemory-policy is '{}': when Redis fills up it will evict keys, whole queues among them. "
+                        + "Set it to 'noeviction' (CONFIG SET maxmemory-policy noeviction, or in redis.conf).", policy);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Could not read Redis's maxmemory-policy: {}", e.toString());
+        }
     }
 
     @Override

@@ -25,7 +25,8 @@ public final class WorkerRegistry {
     private static final RedisScript<Long> HEARTBEAT = LuaScript.returningNumber("heartbeat");
     private static final RedisScript<Long> DEREGISTER = LuaScript.returningNumber("deregisterWorker");
     private static final RedisScript<List<Object>> CLAIM_DEAD_WORKERS = LuaScript.returningList("claimDeadWorkers");
-    private static final int PROCESSES_PER_CLAIM = 10;
+    /** Started jobs claimed per call at most: each comes back with its JSON, which may be large. */
+    public static final int JOBS_PER_CLAIM = 20;
 
     /** A started job a reaper now holds: its id and its JSON as it was running. */
     public record ClaimedJob(String id, String json) {
@@ -76,13 +77,13 @@ public final class WorkerRegistry {
 
     /**
      * Takes over the jobs of processes found silent for at least {@code confirmMs} on two reaper passes: their reserved
-     * jobs go back to the queue at once, their started jobs are returned here, held by {@code reaperProcessId} under
-     * {@code claimRun} for the reaper to requeue or fail.
+     * jobs go back to the queue at once, their started jobs are returned here (at most {@link #JOBS_PER_CLAIM}; call
+     * again for more), held by {@code reaperProcessId} under {@code claimRun} for the reaper to requeue or fail.
      */
     public List<ClaimedJob> claimDeadWorkers(String reaperProcessId, String claimRun, long confirmMs) {
         List<Object> flat = redis.execute(CLAIM_DEAD_WORKERS, List.of(keys.workers(), keys.suspects(), keys.queued()),
                 keys.jobPrefix(), keys.heldPrefix(), keys.workerPrefix(), keys.reservedPrefix(), String.valueOf(confirmMs),
-                reaperProcessId, claimRun, String.valueOf(PROCESSES_PER_CLAIM));
+                reaperProcessId, claimRun, String.valueOf(JOBS_PER_CLAIM));
         List<ClaimedJob> claimed = new ArrayList<>(flat.size() / 2);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             claimed.add(new ClaimedJob((String) flat.get(i), (String) flat.get(i + 1)));
