@@ -113,12 +113,12 @@ def wait_for_length(key, n, timeout=300, poll=0.005):
 class App:
     """One `java [flags] -jar target/redis-job-queue.jar <role>` process against the bench Redis."""
 
-    def __init__(self, role, settings=None, jvm=(), log="/tmp/bench-app.log"):
+    def __init__(self, role, settings=None, jvm=(), log="/tmp/bench-app.log", jar=JAR):
         props = [f"-D{k}={v}" for k, v in (settings or {}).items()]
         env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}")
         self.log = open(log, "w")
         self.started = time.time()
-        self.process = subprocess.Popen(["java", *jvm, *props, "-jar", JAR, role], cwd="/tmp", env=env,
+        self.process = subprocess.Popen(["java", *jvm, *props, "-jar", jar, role], cwd="/tmp", env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         self.log_path = log
 

@@ -21,12 +21,10 @@
   and publishes through its wireTap).
   Returns: for each job, 1 if it was moved (now or by an earlier try), 0 if it is no longer this run's.
 ]]
---@include redisNow
 --@include idOf
 local keep, maxAge = tonumber(ARGV[4]), tonumber(ARGV[5])
 -- with nothing kept, a record stays a minute: long enough for a retried move to find its job finished
 local recordTtl = keep == 0 and 60000 or maxAge
-local now = redisNow()
 local result = {}
 for i = 7, #ARGV, 4 do
   local id, run, finished, event = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
@@ -40,7 +38,7 @@ for i = 7, #ARGV, 4 do
     if keep ~= 0 then
       redis.call('LPUSH', KEYS[2], finished)
     end
-    redis.call('HSET', record, 'state', ARGV[3], 'json', finished, 'finished', now)
+    redis.call('HSET', record, 'state', ARGV[3], 'json', finished)
     if recordTtl > 0 then
       redis.call('PEXPIRE', record, recordTtl)
     end

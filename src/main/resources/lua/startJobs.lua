@@ -39,9 +39,14 @@ for i = 5, #ARGV, 8 do
     elseif (how == 'invalid' or (state == 'reserved' and holder == run))
         and redis.call('LREM', reserved, 1, taken) == 1 then
       redis.call('LPUSH', KEYS[1], started)
-      redis.call('HSET', record, 'state', 'processing', 'json', started, 'worker', worker, 'process', ARGV[3],
-        'run', run)
-      redis.call('PERSIST', record)
+      if how == 'invalid' then
+        redis.call('HSET', record, 'state', 'processing', 'json', started, 'worker', worker, 'process', ARGV[3],
+          'run', run)
+      else
+        -- worker, process and run are the reservation's
+        redis.call('HSET', record, 'state', 'processing', 'json', started)
+        redis.call('PERSIST', record)
+      end
       redis.call('SADD', ARGV[2] .. ARGV[3], id)
       redis.call('SREM', KEYS[2], id)
       redis.call('PUBLISH', ARGV[4], event)
