@@ -23,7 +23,7 @@ final class BulkBody {
     /** The elements of a JSON array, read from the body's UTF-8 bytes as they came (no copy as text first); each must be an object. */
     static List<ObjectJson> arrayElements(byte[] body, int maxJobs) {
         List<ObjectJson> jobs = new ArrayList<>();
-        try (JsonParser parser = JobJson.MAPPER.getFactory().createParser(body)) {
+        try (JsonParser parser = JobJson.DATA_IN_ARRAY.createParser(body)) {
             parser.nextToken(); // START_ARRAY: the caller saw the bracket
             JsonToken token;
             while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {

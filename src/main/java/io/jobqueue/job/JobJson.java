@@ -7,9 +7,13 @@ import java.util.Map;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,6 +33,25 @@ public final class JobJson {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
+
+    /**
+     * The parser for a job's data as it comes in. A key given twice in one object is an error ("Duplicate field"), so
+     * that what a task route reads (the last value) and what the worker routes by (the first {@code task}) cannot
+     * differ; Jackson keeps the names of the object being read to check this. And the data may be nested one level
+     * less deep than Jackson allows, because the job around it adds one: data that Jackson itself could not read back
+     * as a job would be accepted here and fail in the worker. Data is parsed this way once, at intake.
+     */
+    public static final JsonFactory DATA = dataFactory(1);
+    /** The same for a JSON array of jobs' data, the array being the level that the job will add. */
+    public static final JsonFactory DATA_IN_ARRAY = dataFactory(0);
+
+    private static JsonFactory dataFactory(int levelsAround) {
+        int depth = MAPPER.getFactory().streamReadConstraints().getMaxNestingDepth() - levelsAround;
+        return MAPPER.getFactory().rebuild()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(depth).build())
+                .build();
+    }
 
     private static final DateTimeFormatter ISO_SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
@@ -80,9 +103,18 @@ public final class JobJson {
         }
     }
 
-    /** What a parser found wrong, and where: for error messages that a client can act on. */
+    /**
+     * What a parser found wrong, and where when it says: for error messages that a client can act on. (A limit of
+     * Jackson's, such as nesting depth or the length of a number or a name, is reported without a location.)
+     */
     public static String problem(JsonProcessingException e) {
-        return e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        String message = String.valueOf(e.getOriginalMessage());
+        int jacksonsName = message.indexOf(", from `StreamReadConstraints"); // a limit's name in Jackson's API
+        if (jacksonsName > 0) {
+            message = message.substring(0, jacksonsName) + ")";
+        }
+        JsonLocation at = e.getLocation();
+        return message + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
     }
 
     /**
@@ -122,8 +154,9 @@ public final class JobJson {
     }
 
     /**
-     * Checks that {@code text} is one JSON object (and nothing after it) by reading it as a token stream, without
-     * building it, and returns it trimmed. Used where the text is stored as it is (a job's data).
+     * Checks that {@code text} is one JSON object (and nothing after it, and no key twice in an object) by reading it
+     * as a token stream, without building it, and returns it trimmed. Used where the text is stored as it is (a job's
+     * data).
      *
      * @throws InvalidJsonException saying what is wrong, fit for an API client
      */
@@ -131,7 +164,7 @@ public final class JobJson {
         if (text == null || text.isBlank()) {
             throw new InvalidJsonException("the body is empty: send a JSON object");
         }
-        try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
+        try (JsonParser parser = DATA.createParser(text)) {
             JsonToken first = parser.nextToken();
             if (first != JsonToken.START_OBJECT) {
                 throw new InvalidJsonException("a job's data must be a JSON object, got " + kind(first));

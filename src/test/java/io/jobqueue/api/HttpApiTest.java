@@ -100,6 +100,16 @@ class HttpApiTest {
     }
 
     @Test
+    void aKeyGivenTwiceIsRefusedSoThatTheRouteAndTheDataCannotDisagreeOnTheTask() throws Exception {
+        assertError(app.post("/jobs", "{\"task\":\"process_payment\",\"amount\":1,\"task\":\"other\"}"), 400, "Duplicate field 'task'");
+        assertError(app.post("/jobs", "{\"n\":{\"a\":1,\"a\":2}}"), 400, "Duplicate field 'a'");
+        assertError(app.post("/jobs/bulk", "[{\"n\":1},{\"task\":\"a\",\"task\":\"b\"}]"), 400, "Duplicate field 'task'");
+        assertError(app.post("/jobs/bulk", "{\"n\":1}\n{\"task\":\"a\",\"task\":\"b\"}\n", "application/x-ndjson"), 400, "line 2");
+        assertEquals(0, redis.llen(app.queue));
+        assertEquals(201, app.post("/jobs", "{\"a\":{\"x\":1},\"b\":{\"x\":2}}").statusCode(), "the same key in two objects is fine");
+    }
+
+    @Test
     void aBodyOverTheLimitGets413AndEnqueuesNothing() throws Exception {
         String big = "{\"pad\":\"" + "x".repeat(1200) + "\"}";
         assertError(app.post("/jobs", big), 413, "limit is 1000");
