@@ -81,7 +81,8 @@ final class JobQueueConfiguration implements CamelConfiguration {
             camel.addComponent("jobqueue", new JobQueueComponent(store, held, settings));
         }
         if (role.api) {
-            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs()));
+            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs(),
+                    settings.jobs().maxBytes()));
             registry.bind("apiErrors", new ApiErrors());
             registry.bind("apiHeaders", new ApiHeaders());
             camel.addStartupListener(new HttpRouterHandlers());

@@ -33,7 +33,8 @@ class HttpApiTest {
     static void start() throws Exception {
         app = RunningApp.start(Role.API, Map.of(
                 "jobqueue.api.max-body-bytes", "1000",
-                "camel.server.max-body-size", "4000"));
+                "camel.server.max-body-size", "4000",
+                "jobqueue.job.max-bytes", "900"));
         redis = TestRedis.plainClient();
     }
 
@@ -116,6 +117,19 @@ class HttpApiTest {
         String huge = "{\"pad\":\"" + "x".repeat(5000) + "\"}"; // over camel.server.max-body-size: refused while reading
         assertError(app.post("/jobs", huge), 413, "too large");
         assertEquals(0, redis.llen(app.queue));
+    }
+
+    @Test
+    void dataThatWouldMakeAJobOverTheJobLimitGets413AtIntake() throws Exception {
+        String nearly = "{\"pad\":\"" + "x".repeat(850) + "\"}"; // under the body limit, but the job would be over 900
+        assertError(app.post("/jobs", nearly), 413, "the limit is 900 (jobqueue.job.max-bytes)");
+        assertError(app.post("/jobs/bulk", "[{\"n\":1}," + nearly + "]"), 413, "element 1 would make a job of");
+        assertError(app.post("/jobs/bulk", "{\"n\":1}\n\n" + nearly + "\n", "application/x-ndjson"), 413, "line 3 would make a job of");
+        assertEquals(0, redis.llen(app.queue));
+
+        HttpResponse<String> fits = app.post("/jobs?maxAttempts=1000&timeoutMs=9223372036854775807", "{\"pad\":\"" + "x".repeat(600) + "\"}");
+        assertEquals(201, fits.statusCode(), fits.body());
+        assertTrue(redis.lindex(app.queue, 0).length() <= 900, "what was accepted is within the limit a worker applies");
     }
 
     @Test
