@@ -4,7 +4,6 @@ import java.nio.file.Path;
 
 import io.jobqueue.api.ApiErrors;
 import io.jobqueue.api.ApiHeaders;
-import io.jobqueue.api.HttpRouterHandlers;
 import io.jobqueue.api.JobRequests;
 import io.jobqueue.events.JobEvents;
 import io.jobqueue.events.JobEventsComponent;
@@ -49,7 +48,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext camel) throws Exception {
-        JobQueueSettings settings = JobQueueSettings.load(camel.getPropertiesComponent());
+        JobQueueSettings settings = JobQueueSettings.of(camel);
         Registry registry = camel.getRegistry();
 
         RedisUrl url;
@@ -81,11 +80,9 @@ final class JobQueueConfiguration implements CamelConfiguration {
             camel.addComponent("jobqueue", new JobQueueComponent(store, held, settings));
         }
         if (role.api) {
-            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs(),
-                    settings.jobs().maxBytes()));
+            registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBulkJobs(), settings.jobs().maxBytes()));
             registry.bind("apiErrors", new ApiErrors());
             registry.bind("apiHeaders", new ApiHeaders());
-            camel.addStartupListener(new HttpRouterHandlers());
         }
         if (role.worker) {
             JobEvents events = new JobEvents(redis.template(), keys.eventsChannel());

@@ -3,6 +3,7 @@ package io.jobqueue;
 import java.util.Optional;
 import java.util.function.Function;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 
 /**
@@ -23,11 +24,23 @@ public record JobQueueSettings(
         long schedulerIntervalMs,
         Processor processor) {
 
+    private static final String REGISTRY_NAME = "jobQueueSettings";
+
     /** Where Redis is: a URL, or none, in which case an embedded Redis is started (or reused) on a local port. */
     public record Redis(Optional<String> url, int embeddedPort, String embeddedDir, int timeoutMs) {
     }
 
-    public record Api(long maxBodyBytes, int maxBulkJobs) {
+    /**
+     * @param maxBodyBytes         the largest body of any request but POST /jobs/bulk (whose limit is
+     *                             {@code camel.server.max-body-size})
+     * @param maxBulkJobs          the most jobs one POST /jobs/bulk may carry
+     * @param headerTimeoutMs      how long a request's headers may take to arrive
+     * @param idleTimeoutMs        how long a connection may stay idle before it is closed
+     * @param maxConnections       the most HTTP connections open at once; more are answered 503 and closed
+     * @param maxBufferedBodyBytes the most body bytes held for requests being read, all requests together; a body
+     *                             that would go over it is answered 503 before it is read
+     */
+    public record Api(long maxBodyBytes, int maxBulkJobs, long headerTimeoutMs, long idleTimeoutMs, int maxConnections, long maxBufferedBodyBytes) {
     }
 
     /**
@@ -66,6 +79,19 @@ public record JobQueueSettings(
     public record Processor(long minDurationMs, long maxDurationMs, double failureRate) {
     }
 
+    /**
+     * The settings of this Camel context, read on the first call and kept in its registry: the HTTP server (which
+     * camel-main makes before {@link JobQueueConfiguration} runs) and the rest of the application share one reading.
+     */
+    public static JobQueueSettings of(CamelContext camel) {
+        JobQueueSettings settings = camel.getRegistry().lookupByNameAndType(REGISTRY_NAME, JobQueueSettings.class);
+        if (settings == null) {
+            settings = load(camel.getPropertiesComponent());
+            camel.getRegistry().bind(REGISTRY_NAME, settings);
+        }
+        return settings;
+    }
+
     public static JobQueueSettings load(PropertiesComponent properties) {
         Reader read = new Reader(properties);
         return new JobQueueSettings(
@@ -76,7 +102,11 @@ public record JobQueueSettings(
                 read.text("jobqueue.queue-name", "job_queue"),
                 read.text("jobqueue.events-channel", "job_status"),
                 new Api(read.number("jobqueue.api.max-body-bytes", 1_048_576L),
-                        read.integer("jobqueue.api.max-bulk-jobs", 100_000)),
+                        read.integer("jobqueue.api.max-bulk-jobs", 100_000),
+                        read.number("jobqueue.api.header-timeout-ms", 10_000L),
+                        read.number("jobqueue.api.idle-timeout-ms", 60_000L),
+                        read.integer("jobqueue.api.max-connections", 4096),
+                        read.number("jobqueue.api.max-buffered-body-bytes", 134_217_728L)),
                 new Worker(
                         read.integer("jobqueue.worker.concurrency", 4),
                         read.integer("jobqueue.worker.poll-timeout-seconds", 5),

@@ -22,32 +22,24 @@ public final class JobRequests {
 
     private final JobLists lists;
     private final JobStore store;
-    private final long maxBodyBytes;
     private final int maxBulkJobs;
     private final JobSize jobSize;
 
     /** @param maxJobBytes {@code jobqueue.job.max-bytes}: a job larger than this is refused at intake (413) */
-    public JobRequests(JobLists lists, JobStore store, long maxBodyBytes, int maxBulkJobs, long maxJobBytes) {
+    public JobRequests(JobLists lists, JobStore store, int maxBulkJobs, long maxJobBytes) {
         this.lists = lists;
         this.store = store;
-        this.maxBodyBytes = maxBodyBytes;
         this.maxBulkJobs = maxBulkJobs;
         this.jobSize = new JobSize(maxJobBytes);
     }
 
     /**
-     * Takes the raw body of a POST /jobs: one over the configured size is refused with 413, before anything reads it as
-     * JSON. The body is read as JSON whatever its Content-Type says, so that {@code curl -d '{...}'} (which labels it
-     * form-encoded) works; a multipart upload is refused with 415. A job that would be over
-     * {@code jobqueue.job.max-bytes} is refused with 413: a worker would fail it unread.
+     * Takes the raw body of a POST /jobs (its size was checked before it was read: {@link RequestGate}). The body is
+     * read as JSON whatever its Content-Type says, so that {@code curl -d '{...}'} (which labels it form-encoded)
+     * works. A job that would be over {@code jobqueue.job.max-bytes} is refused with 413: a worker would fail it unread.
      */
     public void readBody(Exchange exchange) {
-        refuseMultipart(exchange);
         byte[] body = exchange.getMessage().getBody(byte[].class);
-        if (body != null && body.length > maxBodyBytes) {
-            throw new ApiException(413, "the body is " + body.length + " bytes; the limit is " + maxBodyBytes
-                    + " (jobqueue.api.max-body-bytes)");
-        }
         if (body != null && !jobSize.fits(body.length)) {
             throw jobSize.tooLarge(body.length, "the body");
         }
@@ -61,7 +53,6 @@ public final class JobRequests {
      * jobqueue producer enqueues many per round trip. The body is read where Vert.x received it, not copied.
      */
     public void readBulkBody(Exchange exchange) {
-        refuseMultipart(exchange);
         ByteBuf received = exchange.getMessage().getBody() instanceof Buffer buffer ? buffer.getByteBuf() : null;
         byte[] bytes;
         int offset = 0;
@@ -88,13 +79,6 @@ public final class JobRequests {
             throw new ApiException(400, "no jobs in the body");
         }
         exchange.getMessage().setBody(jobs);
-    }
-
-    private static void refuseMultipart(Exchange exchange) {
-        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(java.util.Locale.ROOT);
-        if (contentType.startsWith("multipart/")) {
-            throw new ApiException(415, "send the job's data as a JSON body, not as a multipart upload (got " + contentType + ")");
-        }
     }
 
     public String stats() {
