@@ -55,6 +55,8 @@ public final class Application {
      */
     public static Main create(Role role, Map<String, String> overrides) {
         Main main = new Main();
+        // camel-main logs every setting at start; keys ending in these words are shown as xxxxxx (jobqueue.api.tokens)
+        main.configure().setAdditionalSensitiveKeywords("tokens");
         main.setDefaultPropertyPlaceholderLocation(Files.isRegularFile(Path.of("config/application.properties"))
                 ? "file:config/application.properties"
                 : "classpath:application.properties");

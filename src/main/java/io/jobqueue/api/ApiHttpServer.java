@@ -75,7 +75,7 @@ final class ApiHttpServer extends VertxPlatformHttpServer {
         routes = VertxPlatformHttpRouter.lookup(getCamelContext(),
                 VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getBindPort()));
         long maxBulkBodyBytes = configuration.getMaxBodySize() != null ? configuration.getMaxBodySize() : Long.MAX_VALUE;
-        gate = new RequestGate(settings.maxBodyBytes(), maxBulkBodyBytes, settings.maxBufferedBodyBytes());
+        gate = new RequestGate(settings.tokens(), settings.maxBodyBytes(), maxBulkBodyBytes, settings.maxBufferedBodyBytes());
         HttpRouterHandlers.addTo(routes, gate);
     }
 

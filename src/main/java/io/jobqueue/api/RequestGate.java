@@ -1,5 +1,6 @@
 package io.jobqueue.api;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,6 +18,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  * <li>A path with an empty segment ({@code POST /jobs/failed//retry}) is a 404: the router would otherwise collapse
  * the slashes and match another endpoint (there: retry every failed job).</li>
  * <li>HEAD is routed as GET; Vert.x leaves the body out of the answer.</li>
+ * <li>With tokens set, the token must hold the role {@link ApiEndpoints} names for the endpoint: 401, 403.</li>
  * <li>A multipart body is refused (415). A body labelled form-encoded, in any letter case, is relabelled JSON:
  * {@code curl -d '{...}'} labels every body so, and the router would parse the JSON as a form.</li>
  * <li>The body: one whose Content-Length is over the endpoint's limit is refused (413) unread; then room for it is
@@ -33,6 +35,7 @@ final class RequestGate implements Handler<RoutingContext> {
     /** How long a client that is sending a refused body has to read the answer before its connection is closed. */
     private static final long CLOSE_AFTER_REFUSAL_MS = 1000;
 
+    private final ApiTokens tokens;
     private final long maxBodyBytes;
     private final long maxBulkBodyBytes;
     private final long maxBufferedBodyBytes;
@@ -40,7 +43,8 @@ final class RequestGate implements Handler<RoutingContext> {
     private final BodyHandler largeBodies;
     private final AtomicLong buffered = new AtomicLong();
 
-    RequestGate(long maxBodyBytes, long maxBulkBodyBytes, long maxBufferedBodyBytes) {
+    RequestGate(ApiTokens tokens, long maxBodyBytes, long maxBulkBodyBytes, long maxBufferedBodyBytes) {
+        this.tokens = tokens;
         this.maxBodyBytes = maxBodyBytes;
         this.maxBulkBodyBytes = maxBulkBodyBytes;
         this.maxBufferedBodyBytes = maxBufferedBodyBytes;
@@ -71,6 +75,9 @@ final class RequestGate implements Handler<RoutingContext> {
             return;
         }
         String path = context.normalizedPath();
+        if (!tokens.isEmpty() && !authorized(context, method, path)) {
+            return;
+        }
         String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type != null && type.regionMatches(true, 0, "multipart/", 0, 10)) {
             refuse(context, 415, "send the job's data as a JSON body, not as a multipart upload (got " + type + ")");
@@ -80,6 +87,28 @@ final class RequestGate implements Handler<RoutingContext> {
             request.headers().set(HttpHeaders.CONTENT_TYPE, "application/json");
         }
         readBody(context, ApiEndpoints.takesLargeBody(method, path));
+    }
+
+    private boolean authorized(RoutingContext context, HttpMethod method, String path) {
+        String header = context.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (header == null || header.length() <= 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            context.response().putHeader("WWW-Authenticate", "Bearer realm=\"jobqueue\"");
+            refuse(context, 401, "this API needs a token: send the header 'Authorization: Bearer <token>'");
+            return false;
+        }
+        int grants = tokens.grants(header.substring(7).trim());
+        if (grants == 0) {
+            context.response().putHeader("WWW-Authenticate", "Bearer realm=\"jobqueue\", error=\"invalid_token\"");
+            refuse(context, 401, "the token is not valid");
+            return false;
+        }
+        ApiRole needed = ApiEndpoints.requiredRole(method, path);
+        if (!needed.isIn(grants)) {
+            refuse(context, 403, method + " " + path + " needs a token with the '"
+                    + needed.name().toLowerCase(Locale.ROOT) + "' role");
+            return false;
+        }
+        return true;
     }
 
     private void readBody(RoutingContext context, boolean large) {
