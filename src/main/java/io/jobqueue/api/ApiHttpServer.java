@@ -76,6 +76,10 @@ final class ApiHttpServer extends VertxPlatformHttpServer {
                 VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getBindPort()));
         long maxBulkBodyBytes = configuration.getMaxBodySize() != null ? configuration.getMaxBodySize() : Long.MAX_VALUE;
         gate = new RequestGate(settings.tokens(), settings.maxBodyBytes(), maxBulkBodyBytes, settings.maxBufferedBodyBytes());
+        if (settings.maxBufferedBodyBytes() < Math.max(settings.maxBodyBytes(), maxBulkBodyBytes)) {
+            LOG.warn("jobqueue.api.max-buffered-body-bytes={} is less than the largest body allowed: larger bodies will"
+                    + " always get 503", settings.maxBufferedBodyBytes());
+        }
         HttpRouterHandlers.addTo(routes, gate);
     }
 

@@ -25,7 +25,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  * <li>A request's headers must arrive within {@code headerTimeoutMs} of its first byte (of the connection's opening,
  * for its first request). A client that trickles them (slowloris) is answered 408 and closed. Vert.x's idle timeout
  * cannot see this: every trickled byte counts as activity. Once a request has been read, the idle timeout is what
- * governs the wait for the next one.</li>
+ * governs the wait for the next one. 0 turns this off.</li>
  * </ul>
  * Vert.x has no public hook for either, so both work on the connection's Netty channel: a handler at the front of the
  * pipeline sees raw bytes arrive, one after the HTTP decoder sees where each request's headers and body end. All of
@@ -59,6 +59,9 @@ final class ConnectionLimits implements Handler<HttpConnection> {
             return;
         }
         channel.closeFuture().addListener(closed -> open.decrementAndGet());
+        if (headerTimeoutMs <= 0) {
+            return;
+        }
         HeaderDeadline deadline = new HeaderDeadline();
         channel.pipeline().addFirst("jobqueue-bytes-in", deadline.bytesIn);
         channel.pipeline().addAfter("httpDecoder", "jobqueue-requests-in", deadline.requestsIn);

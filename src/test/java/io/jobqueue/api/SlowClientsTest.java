@@ -69,7 +69,9 @@ class SlowClientsTest {
     @Test
     void thousandsOfIdleConnectionsLeaveRoomForARequestAndTheOnesOverTheCapGet503() throws Exception {
         List<RawHttp> connections = new ArrayList<>();
-        try (RunningApp capped = RunningApp.start(Role.API, Map.of("jobqueue.api.max-connections", "2100"))) {
+        // no header timeout here (0), so that the idle connections stay for as long as the test needs them
+        try (RunningApp capped = RunningApp.start(Role.API, Map.of("jobqueue.api.max-connections", "2100",
+                "jobqueue.api.header-timeout-ms", "0"))) {
             for (int i = 0; i < 2000; i++) {
                 connections.add(new RawHttp(capped.port));
             }
@@ -97,6 +99,7 @@ class SlowClientsTest {
                 assertTrue(answer.contains("{\"error\":\"too many connections (jobqueue.api.max-connections=2100)"), answer);
             }
 
+            assertFalse(connections.get(0).isClosedWithin(Duration.ofMillis(200)), "silent for seconds, and still open");
             for (int i = 0; i < 200; i++) {
                 connections.remove(0).close(); // room again
             }
