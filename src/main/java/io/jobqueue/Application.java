@@ -12,6 +12,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 
+import io.jobqueue.api.ApiHttpServerFactory;
 import org.apache.camel.main.Main;
 
 /**
@@ -54,6 +55,8 @@ public final class Application {
      */
     public static Main create(Role role, Map<String, String> overrides) {
         Main main = new Main();
+        // camel-main logs every setting at start; keys ending in these words are shown as xxxxxx (jobqueue.api.tokens)
+        main.configure().setAdditionalSensitiveKeywords("tokens");
         main.setDefaultPropertyPlaceholderLocation(Files.isRegularFile(Path.of("config/application.properties"))
                 ? "file:config/application.properties"
                 : "classpath:application.properties");
@@ -65,6 +68,10 @@ public final class Application {
             main.addOverrideProperty("camel.main.routes-include-pattern", routes);
         }
         main.addOverrideProperty("camel.server.enabled", String.valueOf(role.api));
+        if (role.api) {
+            // bound before start: camel-main makes its HTTP server before JobQueueConfiguration runs
+            main.bind("apiHttpServerFactory", new ApiHttpServerFactory());
+        }
         String redisUrl = System.getenv("REDIS_URL");
         if (redisUrl != null && !redisUrl.isBlank() && System.getProperty("jobqueue.redis.url") == null) {
             main.addOverrideProperty("jobqueue.redis.url", redisUrl);

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 
 import io.jobqueue.api.ApiErrors;
 import io.jobqueue.api.ApiHeaders;
-import io.jobqueue.api.HttpRouterHandlers;
 import io.jobqueue.api.JobRequests;
 import io.jobqueue.duties.DelayedJobsPromoter;
 import io.jobqueue.duties.Heartbeat;
@@ -88,7 +87,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext camel) throws Exception {
-        JobQueueSettings settings = JobQueueSettings.load(camel.getPropertiesComponent());
+        JobQueueSettings settings = JobQueueSettings.of(camel);
         Registry registry = camel.getRegistry();
 
         RedisUrl url;
@@ -125,10 +124,9 @@ final class JobQueueConfiguration implements CamelConfiguration {
                 addWorkerRoutes(camel, settings, store, retryPolicy);
             }
             if (role.api) {
-                registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBodyBytes(), settings.api().maxBulkJobs()));
+                registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBulkJobs(), settings.jobs().maxBytes()));
                 registry.bind("apiErrors", new ApiErrors());
                 registry.bind("apiHeaders", new ApiHeaders());
-                camel.addStartupListener(new HttpRouterHandlers());
             }
         }
         camel.addStartupListener(new CollectStartupGarbage());

@@ -1,8 +1,11 @@
 package io.jobqueue;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Function;
 
+import io.jobqueue.api.ApiTokens;
+import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 
 /**
@@ -24,14 +27,28 @@ public record JobQueueSettings(
         long schedulerIntervalMs,
         Processor processor) {
 
+    private static final String REGISTRY_NAME = "jobQueueSettings";
+
     /** Where Redis is: a URL, or none, in which case an embedded Redis is started (or reused) on a local port. */
     public record Redis(Optional<String> url, int embeddedPort, String embeddedDir, int timeoutMs) {
     }
 
     /**
-     * @param idempotencyTtlMs how long an {@code Idempotency-Key} of {@code POST /jobs} is remembered
+     * @param maxBodyBytes         the largest body of any request but POST /jobs/bulk (whose limit is
+     *                             {@code camel.server.max-body-size})
+     * @param maxBulkJobs          the most jobs one POST /jobs/bulk may carry
+     * @param tokens               bearer tokens and their roles; none: no authentication
+     * @param allowAnonymous       whether the API may serve hosts other than this one without tokens
+     * @param headerTimeoutMs      how long a request's headers may take to arrive
+     * @param idleTimeoutMs        how long a connection may stay idle before it is closed
+     * @param maxConnections       the most HTTP connections open at once; more are answered 503 and closed
+     * @param maxBufferedBodyBytes the most body bytes held for requests being read, all requests together; a body
+     *                             that would go over it is answered 503 before it is read
+     * @param idempotencyTtlMs     how long an {@code Idempotency-Key} of {@code POST /jobs} is remembered
      */
-    public record Api(long maxBodyBytes, int maxBulkJobs, long idempotencyTtlMs) {
+    public record Api(long maxBodyBytes, int maxBulkJobs, ApiTokens tokens, boolean allowAnonymous,
+                      long headerTimeoutMs, long idleTimeoutMs, int maxConnections, long maxBufferedBodyBytes,
+                      long idempotencyTtlMs) {
     }
 
     /**
@@ -84,6 +101,19 @@ public record JobQueueSettings(
     public record Processor(long minDurationMs, long maxDurationMs, double failureRate) {
     }
 
+    /**
+     * The settings of this Camel context, read on the first call and kept in its registry: the HTTP server (which
+     * camel-main makes before {@link JobQueueConfiguration} runs) and the rest of the application share one reading.
+     */
+    public static JobQueueSettings of(CamelContext camel) {
+        JobQueueSettings settings = camel.getRegistry().lookupByNameAndType(REGISTRY_NAME, JobQueueSettings.class);
+        if (settings == null) {
+            settings = load(camel.getPropertiesComponent());
+            camel.getRegistry().bind(REGISTRY_NAME, settings);
+        }
+        return settings;
+    }
+
     public static JobQueueSettings load(PropertiesComponent properties) {
         Reader read = new Reader(properties);
         return new JobQueueSettings(
@@ -95,6 +125,13 @@ public record JobQueueSettings(
                 read.text("jobqueue.events-channel", "job_status"),
                 new Api(read.number("jobqueue.api.max-body-bytes", 1_048_576L),
                         read.integer("jobqueue.api.max-bulk-jobs", 100_000),
+                        ApiTokens.parse(read.text("jobqueue.api.tokens", ""),
+                                read.optional("jobqueue.api.tokens-file").filter(path -> !path.isEmpty()).map(Path::of)),
+                        read.bool("jobqueue.api.allow-anonymous", false),
+                        read.number("jobqueue.api.header-timeout-ms", 10_000L),
+                        read.number("jobqueue.api.idle-timeout-ms", 60_000L),
+                        read.integer("jobqueue.api.max-connections", 4096),
+                        read.number("jobqueue.api.max-buffered-body-bytes", 134_217_728L),
                         read.duration("jobqueue.api.idempotency-ttl", 86_400_000L)),
                 new Worker(
                         read.integer("jobqueue.worker.concurrency", 4),
@@ -143,6 +180,14 @@ public record JobQueueSettings(
 
         long number(String key, long otherwise) {
             return parse(key, Long::parseLong, otherwise);
+        }
+
+        boolean bool(String key, boolean otherwise) {
+            Optional<String> value = optional(key).filter(text -> !text.isEmpty());
+            if (value.isPresent() && !value.get().equalsIgnoreCase("true") && !value.get().equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException("setting " + key + "=" + value.get() + " is not true or false");
+            }
+            return value.map(Boolean::parseBoolean).orElse(otherwise);
         }
 
         double decimal(String key, double otherwise) {

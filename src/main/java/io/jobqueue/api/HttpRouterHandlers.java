@@ -1,74 +1,83 @@
 package io.jobqueue.api;
 
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.jobqueue.job.JobJson;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.apache.camel.CamelContext;
-import org.apache.camel.ExtendedStartupListener;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What the Vert.x HTTP router does around the Camel routes. Before them: a body labelled form-encoded is relabelled
- * JSON, because {@code curl -d '{...}'} labels every body so and the platform-http consumer would parse the JSON text
- * as a form (the API reads every body as JSON anyway). After them: JSON answers for the requests that never reach a
- * Camel route: an unknown path (404), a known path with another method (405, with {@code Allow}), a body over {@code camel.server.max-body-size} (refused by Vert.x while it reads the
- * body), or a failure while writing. Everything else is answered by {@link ApiErrors}.
+ * JSON answers for the requests that no Camel route answers: an unknown path (404), a known path with another method
+ * (405, with {@code Allow}), a body cut off at its limit while it was read (413), or a failure in Vert.x. Everything
+ * the routes refuse is answered by {@link ApiErrors}.
  */
-public final class HttpRouterHandlers implements ExtendedStartupListener {
+final class HttpRouterHandlers {
 
-    @Override
-    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-        // the HTTP router exists once the context has started
+    private static final Logger LOG = LoggerFactory.getLogger(HttpRouterHandlers.class);
+
+    private HttpRouterHandlers() {
     }
 
-    @Override
-    public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
-        for (VertxPlatformHttpRouter router : context.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
-            addTo(router);
-        }
-    }
-
-    private static void addTo(VertxPlatformHttpRouter router) {
-        router.route().order(-1000).handler(request -> { // first, before the body is read and parsed
-            String type = request.request().getHeader("Content-Type");
-            if (type != null && type.startsWith("application/x-www-form-urlencoded")) {
-                request.request().headers().set("Content-Type", "application/json");
-            }
-            request.next();
-        });
+    /** Adds the answers to the router the Camel routes are on; they look at its routes when a request comes. */
+    static void addTo(Router router, RequestGate gate) {
         router.route().last().handler(request -> {
             String path = request.request().path();
             Set<String> allowed = methodsServing(router, path);
             if (allowed.isEmpty()) {
-                answer(request, 404, "no such endpoint: " + request.request().method() + " " + path);
+                RequestGate.refuse(request, 404, "no such endpoint: " + request.request().method() + " " + path);
             } else {
                 request.response().putHeader("Allow", String.join(", ", allowed));
-                answer(request, 405, request.request().method() + " is not allowed on " + path + "; use "
+                RequestGate.refuse(request, 405, request.request().method() + " is not allowed on " + path + "; use "
                         + String.join(" or ", allowed));
             }
         });
-        router.route().failureHandler(request -> {
-            int status = request.statusCode() > 0 ? request.statusCode() : 500;
-            answer(request, status, status == 413 ? "the body is too large (camel.server.max-body-size)"
-                    : status == 500 ? "internal error" : "request failed");
-        });
+        router.route().failureHandler(failed -> answerFailure(failed, gate));
     }
 
-    /** The methods of the routes whose path ({@code /jobs/:queueType} style) matches {@code path}. */
-    private static Set<String> methodsServing(Router router, String path) {
-        Set<String> methods = new TreeSet<>();
+    static void answerFailure(RoutingContext failed, RequestGate gate) {
+        int status = failed.statusCode() > 0 ? failed.statusCode() : 500;
+        if (status == 413) {
+            RequestGate.refuse(failed, 413, gate.tooLargeMessage(failed, -1));
+        } else if (status >= 500) {
+            LOG.error("Request {} {} failed", failed.request().method(), failed.request().path(), failed.failure());
+            RequestGate.refuse(failed, status, "internal error");
+        } else {
+            RequestGate.refuse(failed, status, "request failed");
+        }
+    }
+
+    /**
+     * The methods that serve {@code path}, as the router would choose: where a route names the path literally
+     * ({@code /jobs/stats}), only such routes count, not one that would take it as a parameter
+     * ({@code /jobs/:queueType}); where GET serves, so does HEAD.
+     */
+    static Set<String> methodsServing(Router router, String path) {
         String[] segments = path.split("/", -1);
+        List<Route> literal = new ArrayList<>();
+        List<Route> withParameters = new ArrayList<>();
         for (Route route : router.getRoutes()) {
-            Set<HttpMethod> routeMethods = route.methods();
-            if (route.getPath() != null && routeMethods != null && matches(route.getPath().split("/", -1), segments)) {
-                routeMethods.forEach(method -> methods.add(method.name()));
+            if (route.getPath() == null || route.methods() == null) {
+                continue;
             }
+            String[] pattern = route.getPath().split("/", -1);
+            if (route.getPath().equals(path)) {
+                literal.add(route);
+            } else if (matches(pattern, segments)) {
+                withParameters.add(route);
+            }
+        }
+        Set<String> methods = new TreeSet<>();
+        for (Route route : literal.isEmpty() ? withParameters : literal) {
+            route.methods().forEach(method -> methods.add(method.name()));
+        }
+        if (methods.contains(HttpMethod.GET.name())) {
+            methods.add(HttpMethod.HEAD.name());
         }
         return methods;
     }
@@ -84,13 +93,5 @@ public final class HttpRouterHandlers implements ExtendedStartupListener {
             }
         }
         return true;
-    }
-
-    private static void answer(RoutingContext request, int status, String message) {
-        if (!request.response().ended()) {
-            request.response().setStatusCode(status)
-                    .putHeader("Content-Type", "application/json")
-                    .end(JobJson.write(Map.of("error", message)));
-        }
     }
 }

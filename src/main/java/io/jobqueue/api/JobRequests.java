@@ -1,17 +1,18 @@
 package io.jobqueue.api;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.jobqueue.job.JobJson;
 import io.jobqueue.job.Job;
+import io.jobqueue.job.JobJson;
 import io.jobqueue.job.ObjectJson;
 import io.jobqueue.redis.JobLists;
 import io.jobqueue.redis.JobStore;
 import io.jobqueue.redis.QueueType;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 
 /** What the HTTP routes ask of the queue, with the checks that turn bad input into a 4xx. */
@@ -21,59 +22,63 @@ public final class JobRequests {
 
     private final JobLists lists;
     private final JobStore store;
-    private final long maxBodyBytes;
     private final int maxBulkJobs;
+    private final JobSize jobSize;
 
-    public JobRequests(JobLists lists, JobStore store, long maxBodyBytes, int maxBulkJobs) {
+    /** @param maxJobBytes {@code jobqueue.job.max-bytes}: a job larger than this is refused at intake (413) */
+    public JobRequests(JobLists lists, JobStore store, int maxBulkJobs, long maxJobBytes) {
         this.lists = lists;
         this.store = store;
-        this.maxBodyBytes = maxBodyBytes;
         this.maxBulkJobs = maxBulkJobs;
+        this.jobSize = new JobSize(maxJobBytes);
     }
 
     /**
-     * Takes the raw body of a POST /jobs: one over the configured size is refused with 413, before anything reads it as
-     * JSON. The body is read as JSON whatever its Content-Type says, so that {@code curl -d '{...}'} (which labels it
-     * form-encoded) works; a multipart upload is refused with 415.
+     * Takes the raw body of a POST /jobs (its size was checked before it was read: {@link RequestGate}). The body is
+     * read as JSON whatever its Content-Type says, so that {@code curl -d '{...}'} (which labels it form-encoded)
+     * works. A job that would be over {@code jobqueue.job.max-bytes} is refused with 413: a worker would fail it unread.
      */
     public void readBody(Exchange exchange) {
-        byte[] body = rawBody(exchange);
-        if (body != null && body.length > maxBodyBytes) {
-            throw new ApiException(413, "the body is " + body.length + " bytes; the limit is " + maxBodyBytes
-                    + " (jobqueue.api.max-body-bytes)");
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        if (body != null && !jobSize.fits(body.length)) {
+            throw jobSize.tooLarge(body.length, "the body");
         }
         exchange.getMessage().setBody(body);
     }
 
     /**
      * Takes the body of a POST /jobs/bulk: a JSON array of objects, or NDJSON (one object per line), each a job's
-     * data. Every element is checked before anything is enqueued (400 names the first bad one); the body becomes the
-     * list of the elements' JSON texts, which the jobqueue producer enqueues many per round trip.
+     * data. Every element is checked before anything is enqueued (400 names the first bad one, 413 one that would make
+     * a job over {@code jobqueue.job.max-bytes}); the body becomes the list of the elements' JSON texts, which the
+     * jobqueue producer enqueues many per round trip. The body is read where Vert.x received it, not copied.
      */
     public void readBulkBody(Exchange exchange) {
-        byte[] raw = rawBody(exchange);
-        int first = 0;
-        while (raw != null && first < raw.length && Character.isWhitespace(raw[first])) {
+        ByteBuf received = exchange.getMessage().getBody() instanceof Buffer buffer ? buffer.getByteBuf() : null;
+        byte[] bytes;
+        int offset = 0;
+        int length;
+        if (received != null && received.hasArray()) {
+            bytes = received.array();
+            offset = received.arrayOffset() + received.readerIndex();
+            length = received.readableBytes();
+        } else {
+            bytes = exchange.getMessage().getBody(byte[].class);
+            length = bytes == null ? 0 : bytes.length;
+        }
+        int first = offset;
+        while (first < offset + length && Character.isWhitespace(bytes[first])) {
             first++;
         }
-        if (raw == null || first == raw.length) {
+        if (first == offset + length) {
             throw new ApiException(400, "the body is empty: send a JSON array of objects, or one JSON object per line");
         }
-        List<ObjectJson> jobs = raw[first] == '['
-                ? BulkBody.arrayElements(raw, maxBulkJobs)
-                : BulkBody.lines(new String(raw, StandardCharsets.UTF_8), maxBulkJobs);
+        List<ObjectJson> jobs = bytes[first] == '['
+                ? BulkBody.arrayElements(bytes, offset, length, maxBulkJobs, jobSize)
+                : BulkBody.lines(bytes, offset, length, maxBulkJobs, jobSize);
         if (jobs.isEmpty()) {
             throw new ApiException(400, "no jobs in the body");
         }
         exchange.getMessage().setBody(jobs);
-    }
-
-    private static byte[] rawBody(Exchange exchange) {
-        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(java.util.Locale.ROOT);
-        if (contentType.startsWith("multipart/")) {
-            throw new ApiException(415, "send the job's data as a JSON body, not as a multipart upload (got " + contentType + ")");
-        }
-        return exchange.getMessage().getBody(byte[].class);
     }
 
     public String stats() {

@@ -46,10 +46,23 @@ public final class JobJson {
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
-    /** A job's data as the API accepts it: Jackson's default limits, and no key twice in one object. */
-    private static final JsonFactory DATA = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /**
+     * The parser for a job's data as it comes in. A key given twice in one object is an error ("Duplicate field"), so
+     * that what a task route reads (the last value) and what the worker routes by (the first {@code task}) cannot
+     * differ; Jackson keeps the names of the object being read to check this. The data may nest at most
+     * {@link #MAX_DATA_DEPTH} deep; the mapper that reads jobs allows more, so whatever is accepted here a worker can
+     * read. Data is parsed this way once, at intake.
+     */
+    public static final JsonFactory DATA = dataFactory(0);
+    /** The same for a JSON array of jobs' data: the array adds one level around each job's data. */
+    public static final JsonFactory DATA_IN_ARRAY = dataFactory(1);
+
+    private static JsonFactory dataFactory(int levelsAround) {
+        return MAPPER.getFactory().rebuild()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DATA_DEPTH + levelsAround).build())
+                .build();
+    }
 
     private static final DateTimeFormatter ISO_SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
@@ -102,18 +115,21 @@ public final class JobJson {
     }
 
     /**
-     * What a parser found wrong, and where when it knows: for error messages that a client can act on. Never throws
-     * (Jackson's limit errors carry no location), and never longer than a few hundred characters (a parser may quote
-     * the offending text).
+     * What a parser found wrong, and where when it says: for error messages that a client can act on. Never throws
+     * (a limit of Jackson's, such as nesting depth or the length of a number or a name, is reported without a
+     * location), and never longer than a few hundred characters (a parser may quote the offending text).
      */
     public static String problem(JsonProcessingException e) {
-        String what = String.valueOf(e.getOriginalMessage());
-        if (what.length() > 300) {
-            what = what.substring(0, 300) + "...";
+        String message = String.valueOf(e.getOriginalMessage());
+        int jacksonsName = message.indexOf(", from `StreamReadConstraints"); // a limit's name in Jackson's API
+        if (jacksonsName > 0) {
+            message = message.substring(0, jacksonsName) + ")";
         }
-        JsonLocation where = e.getLocation();
-        return where == null || where.getLineNr() < 0 ? what
-                : what + " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
+        if (message.length() > 300) {
+            message = message.substring(0, 300) + "...";
+        }
+        JsonLocation at = e.getLocation();
+        return message + (at == null || at.getLineNr() < 0 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
     }
 
     /**
@@ -152,21 +168,10 @@ public final class JobJson {
         return fields;
     }
 
-    /** The elements of a bulk request's JSON array sit one level deeper than a job's data in a single request. */
-    private static final JsonFactory BULK_ARRAY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DATA_DEPTH + 1).build())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
-    /** A parser for a JSON array of jobs' data, each as the API accepts it (see {@link #requireObject}). */
-    public static JsonParser bulkArrayParser(byte[] json) throws IOException {
-        return BULK_ARRAY.createParser(json);
-    }
-
     /**
      * Checks that {@code text} is one JSON object (and nothing after it), within the limits the API accepts (at most
-     * {@link #MAX_DATA_DEPTH} deep, no key twice), by reading it as a token stream, without building it, and returns it
-     * trimmed. Used where the text is stored as it is (a job's data).
+     * {@link #MAX_DATA_DEPTH} deep, no key twice in an object), by reading it as a token stream, without building it,
+     * and returns it trimmed. Used where the text is stored as it is (a job's data).
      *
      * @throws InvalidJsonException saying what is wrong, fit for an API client
      */

@@ -14,9 +14,12 @@ import org.apache.camel.support.EventNotifierSupport;
  * Finds the route that processes a task: a route loaded from a {@code tasks/} folder (such as
  * {@code routes/tasks/process_payment.camel.yaml}) whose input is {@code direct:<task>}. Only routes from that folder
  * count, so a job cannot name one of the application's own routes. Lookups are cached and the cache is dropped when
- * routes are added or removed (a reload).
+ * routes are added or removed (a reload). A job may name any task, so names without a route are cached only while the
+ * cache is small: a stream of made-up names costs a lookup each, not memory.
  */
 public final class TaskRoutes extends EventNotifierSupport {
+
+    static final int MAX_CACHED = 1000;
 
     private final CamelContext camel;
     private final Map<String, Optional<Endpoint>> byTask = new ConcurrentHashMap<>();
@@ -33,7 +36,19 @@ public final class TaskRoutes extends EventNotifierSupport {
         if (task == null || task.isEmpty()) {
             return Optional.empty();
         }
-        return byTask.computeIfAbsent(task, this::lookUp);
+        Optional<Endpoint> cached = byTask.get(task);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<Endpoint> found = lookUp(task);
+        if (found.isPresent() || byTask.size() < MAX_CACHED) {
+            byTask.put(task, found);
+        }
+        return found;
+    }
+
+    int cached() {
+        return byTask.size();
     }
 
     private Optional<Endpoint> lookUp(String task) {

@@ -33,7 +33,8 @@ class HttpApiTest {
     static void start() throws Exception {
         app = RunningApp.start(Role.API, Map.of(
                 "jobqueue.api.max-body-bytes", "1000",
-                "camel.server.max-body-size", "4000"));
+                "camel.server.max-body-size", "4000",
+                "jobqueue.job.max-bytes", "900"));
         redis = TestRedis.plainClient();
     }
 
@@ -88,24 +89,53 @@ class HttpApiTest {
         assertError(app.post("/jobs", "{} trailing"), 400, "invalid JSON");
         assertError(app.post("/jobs", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n", "multipart/form-data; boundary=b"),
                 415, "multipart");
+        assertError(app.post("/jobs", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n", "Multipart/Form-Data; boundary=b"),
+                415, "multipart");
         assertError(app.post("/jobs", "a=1&b=2", "application/x-www-form-urlencoded"), 400, "invalid JSON");
         assertEquals(0, redis.llen(app.queue));
     }
 
     @Test
-    void jsonLabelledFormEncodedAsCurlDashDSendsItIsAJob() throws Exception {
-        HttpResponse<String> response = app.post("/jobs", "{\"to\":\"a@b.c\",\"q\":\"x y&z=1\"}", "application/x-www-form-urlencoded");
-        assertEquals(201, response.statusCode(), response.body());
-        assertEquals("{\"to\":\"a@b.c\",\"q\":\"x y&z=1\"}", JobJson.read(redis.lindex(app.queue, 0)).path("data").toString());
+    void jsonLabelledFormEncodedAsCurlDashDSendsItIsAJobInAnyLetterCase() throws Exception {
+        for (String type : List.of("application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+                "APPLICATION/X-WWW-FORM-URLENCODED")) {
+            HttpResponse<String> response = app.post("/jobs", "{\"to\":\"a@b.c\",\"q\":\"x y&z=1\"}", type);
+            assertEquals(201, response.statusCode(), type + ": " + response.body());
+            assertEquals("{\"to\":\"a@b.c\",\"q\":\"x y&z=1\"}", JobJson.read(redis.lindex(app.queue, 0)).path("data").toString());
+        }
+    }
+
+    @Test
+    void aKeyGivenTwiceIsRefusedSoThatTheRouteAndTheDataCannotDisagreeOnTheTask() throws Exception {
+        assertError(app.post("/jobs", "{\"task\":\"process_payment\",\"amount\":1,\"task\":\"other\"}"), 400, "Duplicate field 'task'");
+        assertError(app.post("/jobs", "{\"n\":{\"a\":1,\"a\":2}}"), 400, "Duplicate field 'a'");
+        assertError(app.post("/jobs/bulk", "[{\"n\":1},{\"task\":\"a\",\"task\":\"b\"}]"), 400, "Duplicate field 'task'");
+        assertError(app.post("/jobs/bulk", "{\"n\":1}\n{\"task\":\"a\",\"task\":\"b\"}\n", "application/x-ndjson"), 400, "line 2");
+        assertEquals(0, redis.llen(app.queue));
+        assertEquals(201, app.post("/jobs", "{\"a\":{\"x\":1},\"b\":{\"x\":2}}").statusCode(), "the same key in two objects is fine");
     }
 
     @Test
     void aBodyOverTheLimitGets413AndEnqueuesNothing() throws Exception {
         String big = "{\"pad\":\"" + "x".repeat(1200) + "\"}";
-        assertError(app.post("/jobs", big), 413, "limit is 1000");
-        String huge = "{\"pad\":\"" + "x".repeat(5000) + "\"}"; // over camel.server.max-body-size: refused while reading
-        assertError(app.post("/jobs", huge), 413, "too large");
+        assertError(app.post("/jobs", big), 413, "the body is too large: 1210 bytes; the limit is 1000 (jobqueue.api.max-body-bytes)");
+        String huge = "{\"pad\":\"" + "x".repeat(5000) + "\"}"; // over camel.server.max-body-size too
+        assertError(app.post("/jobs", huge), 413, "limit is 1000");
+        assertError(app.post("/jobs/bulk", "[" + huge + "]"), 413, "limit is 4000 (camel.server.max-body-size)");
         assertEquals(0, redis.llen(app.queue));
+    }
+
+    @Test
+    void dataThatWouldMakeAJobOverTheJobLimitGets413AtIntake() throws Exception {
+        String nearly = "{\"pad\":\"" + "x".repeat(850) + "\"}"; // under the body limit, but the job would be over 900
+        assertError(app.post("/jobs", nearly), 413, "the limit is 900 (jobqueue.job.max-bytes)");
+        assertError(app.post("/jobs/bulk", "[{\"n\":1}," + nearly + "]"), 413, "element 1 would make a job of");
+        assertError(app.post("/jobs/bulk", "{\"n\":1}\n\n" + nearly + "\n", "application/x-ndjson"), 413, "line 3 would make a job of");
+        assertEquals(0, redis.llen(app.queue));
+
+        HttpResponse<String> fits = app.post("/jobs?maxAttempts=1000&timeoutMs=9223372036854775807", "{\"pad\":\"" + "x".repeat(600) + "\"}");
+        assertEquals(201, fits.statusCode(), fits.body());
+        assertTrue(redis.lindex(app.queue, 0).length() <= 900, "what was accepted is within the limit a worker applies");
     }
 
     @Test
@@ -164,14 +194,51 @@ class HttpApiTest {
     }
 
     @Test
+    void anEmptyPathSegmentIsA404NeverAnotherEndpoint() throws Exception {
+        redis.lpush(app.queue + ":failed", "{\"id\":\"job_1\",\"data\":{},\"status\":\"failed\",\"attempts\":3}");
+
+        // the router would collapse the slashes into POST /jobs/failed/retry: retry every failed job
+        assertError(app.post("/jobs/failed//retry", ""), 404, "no such endpoint: POST /jobs/failed//retry");
+        assertError(app.post("/jobs/failed/retry/", ""), 404, "no such endpoint");
+        assertError(app.get("//jobs/stats"), 404, "no such endpoint");
+        assertError(app.delete("/jobs//queued"), 404, "no such endpoint");
+
+        assertEquals(1, redis.llen(app.queue + ":failed"), "nothing was retried");
+        assertEquals(0, redis.llen(app.queue));
+    }
+
+    @Test
+    void headAnswersLikeGetWithoutABody() throws Exception {
+        app.post("/jobs", "{\"n\":1}");
+        for (String path : List.of("/jobs/stats", "/jobs/queued?count=1", "/jobs/finished", "/nowhere")) {
+            HttpResponse<String> get = app.get(path);
+            HttpResponse<String> head = app.send(HttpRequest.newBuilder(app.uri(path)).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            assertEquals(get.statusCode(), head.statusCode(), path);
+            assertEquals(get.headers().firstValue("Content-Type"), head.headers().firstValue("Content-Type"), path);
+            assertEquals("", head.body(), path);
+        }
+    }
+
+    @Test
     void aKnownPathWithAnotherMethodAnswers405AndSaysWhichMethodsServeIt() throws Exception {
         HttpResponse<String> put = app.send(HttpRequest.newBuilder(app.uri("/jobs")).PUT(HttpRequest.BodyPublishers.ofString("{}")));
         assertError(put, 405, "PUT is not allowed on /jobs; use POST");
         assertEquals("POST", put.headers().firstValue("Allow").orElse(""));
         HttpResponse<String> get = app.get("/jobs/failed/job_1/retry");
         assertError(get, 405, "use POST");
-        assertEquals("DELETE, GET", app.send(HttpRequest.newBuilder(app.uri("/jobs/queued")).PUT(HttpRequest.BodyPublishers.ofString("{}")))
-                .headers().firstValue("Allow").orElse(""));
+        assertEquals("DELETE, GET, HEAD", allowed("PUT", "/jobs/queued"));
+        // a path that one route names literally is not served by one that would take it as a parameter (/jobs/{queueType})
+        assertEquals("GET, HEAD", allowed("PUT", "/jobs/stats"));
+        assertEquals("POST", allowed("PUT", "/jobs/bulk"));
+        assertEquals("POST", allowed("GET", "/jobs/failed/retry"));
+        assertError(app.send(HttpRequest.newBuilder(app.uri("/jobs/stats")).PUT(HttpRequest.BodyPublishers.ofString("{}"))),
+                405, "PUT is not allowed on /jobs/stats; use GET or HEAD");
+    }
+
+    private static String allowed(String method, String path) throws Exception {
+        HttpResponse<String> response = app.send(HttpRequest.newBuilder(app.uri(path)).method(method, HttpRequest.BodyPublishers.ofString("{}")));
+        assertEquals(405, response.statusCode(), method + " " + path + ": " + response.body());
+        return response.headers().firstValue("Allow").orElse("");
     }
 
     @Test

@@ -103,6 +103,14 @@ public final class JarProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits for the process to end by itself; its exit code (the test fails if it does not end in time). */
+    public int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("process " + pid() + " still runs after " + timeout);
+        }
+        return process.exitValue();
+    }
+
     /** SIGKILL: the process dies at once, mid-whatever. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();

@@ -38,7 +38,7 @@ public final class RunningApp implements AutoCloseable {
 
     /** Starts the given role; {@code settings} are added to (and win over) the test defaults: 0-10 ms jobs that never fail. */
     public static RunningApp start(Role role, Map<String, String> settings) throws Exception {
-        int port = TestRedis.freePort();
+        int port = settings.containsKey("camel.server.port") ? Integer.parseInt(settings.get("camel.server.port")) : TestRedis.freePort();
         String queue = "test_" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> overrides = new HashMap<>();
         overrides.put("camel.server.port", String.valueOf(port));
@@ -52,7 +52,12 @@ public final class RunningApp implements AutoCloseable {
         overrides.put("camel.main.shutdown-timeout", "10");
         overrides.putAll(settings);
         Main main = Application.create(role, overrides);
-        main.start();
+        try {
+            main.start();
+        } catch (Exception failedToStart) {
+            main.stop();
+            throw failedToStart;
+        }
         return new RunningApp(main, port, overrides.get("jobqueue.queue-name"), overrides.get("jobqueue.events-channel"));
     }
 
