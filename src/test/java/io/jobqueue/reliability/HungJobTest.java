@@ -3,6 +3,7 @@ package io.jobqueue.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,11 +56,11 @@ class HungJobTest {
         try (EventRecorder events = new EventRecorder(app.channel)) {
             // Short jobs first: the workers learn that jobs are short and take many per round trip from then on.
             List<String> warmUp = new ArrayList<>();
-            for (int n = 0; n < 60; n++) {
+            for (int n = 0; n < 150; n++) {
                 warmUp.add(job("job_warm_" + n, "{\"task\":\"sleep\",\"ms\":0}"));
             }
             redis.lpush(app.queue, warmUp.toArray(String[]::new));
-            assertTrue(events.await(all -> count(all, "completed") == 60, Duration.ofSeconds(20)), "warm-up done");
+            assertTrue(events.await(all -> count(all, "completed") == warmUp.size(), Duration.ofSeconds(30)), "warm-up done");
 
             // One LPUSH, oldest first: each idle thread's blocking take gets one of the two short jobs in front, and
             // the next take (a batch of many) starts with the hung job and goes on with the quick ones behind it.
@@ -78,8 +79,9 @@ class HungJobTest {
             assertTrue(events.await(all -> !events.eventsOf("job_hung", "processing").isEmpty(), Duration.ofSeconds(10)));
             String hungWorker = events.eventsOf("job_hung", "processing").get(0).path("workerId").asText();
             long behind = redis.llen(app.queue + ":reserved:" + hungWorker);
-            assertTrue(behind > 0, "the scenario: quick jobs were taken behind the hung one (its thread's reserved "
-                    + "list holds " + behind + "); completed so far: " + completedIds(events));
+            // a worker that measured its jobs as slow (a very busy machine) takes one at a time, and nothing waits
+            assumeTrue(behind > 0, "the scenario was not set up: no quick job was taken behind the hung one (the "
+                    + "workers took one job at a time); completed so far: " + completedIds(events));
 
             Duration leftOfFourSeconds = Duration.ofSeconds(4).minusNanos(System.nanoTime() - pushed);
             assertTrue(events.await(all -> quick.stream().allMatch(id -> !events.eventsOf(id, "completed").isEmpty()),

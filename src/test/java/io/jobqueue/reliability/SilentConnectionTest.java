@@ -22,6 +22,7 @@ import io.jobqueue.testing.RunningApp;
 import io.jobqueue.testing.TestRedis;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ScanParams;
@@ -32,8 +33,9 @@ import redis.clients.jedis.resps.ScanResult;
  * while the test reaches it directly. The proxy then loses the network in three ways (a flow dropped without FIN or
  * RST, a reset, a freeze) just as a job arrives: an idle worker's blocking take (BLMOVE, which Redis answers by
  * moving the job into that thread's reserved list) has its reply lost. Every thread must notice within poll-timeout
- * + a few seconds, reconnect and go on, and the job it had moved must run, exactly once. Last, a drain of hundreds of
- * jobs with the network dropped midway: every job completes exactly once.
+ * + a few seconds, reconnect and go on, and the job it had moved must run, exactly once. Last, drains of hundreds of
+ * jobs with the network dropped, or frozen three times, midway: every job completes exactly once, and nothing is left
+ * in a reserved list.
  */
 class SilentConnectionTest {
 
@@ -105,6 +107,38 @@ class SilentConnectionTest {
 
     @Test
     void aBlackholeInTheMiddleOfADrainLosesAndRepeatsNoJob() throws Exception {
+        drainThrough("blackhole", () -> {
+            proxy.blackhole();
+            Thread.sleep(2000);
+            proxy.forward();
+        });
+    }
+
+    /**
+     * A frozen network, three times: what was sent meanwhile arrives late, after its sender gave up, and in no
+     * particular order across connections (a take may land after the read its worker made to find what it took).
+     */
+    @Test
+    @Disabled("BUG (3 of 3 runs): jobs stay in a live worker's reserved list for good (until the process stops). A take "
+            + "(takeJobs.lua) whose reply was lost, or whose group-commit call timed out while it still waited to be "
+            + "sent, lands in Redis after the worker's recovery read (LRANGE of its reserved list) has found nothing "
+            + "or less; the worker then takes again and never reads that list again. Enable once fixed.")
+    void pausesInTheMiddleOfADrainLoseAndRepeatNoJob() throws Exception {
+        drainThrough("pauses", () -> {
+            for (int n = 0; n < 3; n++) {
+                proxy.pause();
+                Thread.sleep(2500); // past the 1500 ms read timeout, while the workers' first recovery reads wait
+                proxy.forward();
+                Thread.sleep(300);
+            }
+        });
+    }
+
+    private interface Outage {
+        void happen() throws Exception;
+    }
+
+    private void drainThrough(String name, Outage outage) throws Exception {
         int jobs = 600;
         List<String> ids = new ArrayList<>();
         List<String> values = new ArrayList<>();
@@ -115,15 +149,17 @@ class SilentConnectionTest {
         redis.lpush(app.queue, values.toArray(String[]::new));
         assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") >= 100, Duration.ofSeconds(20)));
 
-        proxy.blackhole();
         long completedBefore = redis.llen(app.queue + ":completed");
-        Thread.sleep(2000);
-        proxy.forward();
-        assertTrue(completedBefore < jobs, "the blackhole came in the middle of the drain (" + completedBefore + " done)");
+        outage.happen();
+        long back = System.nanoTime();
+        assertTrue(completedBefore < jobs, "the outage came in the middle of the drain (" + completedBefore + " done)");
 
-        assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") >= jobs, Duration.ofSeconds(40)),
+        // the drain ends within a few seconds of the network's return; 20 s is plenty
+        assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") >= jobs, Duration.ofSeconds(20)),
                 "completed " + redis.llen(app.queue + ":completed") + " of " + jobs + "; queued " + redis.llen(app.queue)
-                        + ", processing " + redis.llen(app.queue + ":processing") + ", reserved " + reservedValues());
+                        + ", processing " + redis.llen(app.queue + ":processing") + ", reserved (not started, by a live "
+                        + "worker process) " + reservedLists());
+        long drainedMs = (System.nanoTime() - back) / 1_000_000;
         Thread.sleep(500); // time for a duplicate, if any, to show
         Map<String, Integer> finished = finishedCounts();
         for (String id : ids) {
@@ -139,8 +175,9 @@ class SilentConnectionTest {
             assertTrue(completedEvents <= 1, id + " announced completed " + completedEvents + " times");
             missingEvents += 1 - completedEvents;
         }
-        System.out.printf("drain through a blackhole: %d jobs, %d done before it, each completed once; %d 'completed' "
-                + "events lost with the dropped connections%n", jobs, completedBefore, missingEvents);
+        System.out.printf("drain through %s: %d jobs, %d done before, each completed once, the rest %d ms after the "
+                + "network's return; %d 'completed' events lost with the dropped connections%n",
+                name, jobs, completedBefore, drainedMs, missingEvents);
     }
 
     /** LPUSHes a job straight to Redis and waits until a blocked take has moved it into a reserved list. */
@@ -207,15 +244,25 @@ class SilentConnectionTest {
     /** Every value in this queue's reserved lists (taken by a worker thread, not started). */
     private List<String> reservedValues() {
         List<String> values = new ArrayList<>();
+        reservedLists().values().forEach(values::addAll);
+        return values;
+    }
+
+    /** This queue's reserved lists that hold something, by key. */
+    private Map<String, List<String>> reservedLists() {
+        Map<String, List<String>> lists = new HashMap<>();
         String cursor = ScanParams.SCAN_POINTER_START;
         do {
             ScanResult<String> page = redis.scan(cursor, new ScanParams().match(app.queue + ":reserved:*").count(1000));
             for (String key : page.getResult()) {
-                values.addAll(redis.lrange(key, 0, -1));
+                List<String> values = redis.lrange(key, 0, -1);
+                if (!values.isEmpty()) {
+                    lists.put(key, values);
+                }
             }
             cursor = page.getCursor();
         } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        return values;
+        return lists;
     }
 
     private Map<String, Integer> finishedCounts() {
