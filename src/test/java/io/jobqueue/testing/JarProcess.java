@@ -28,11 +28,18 @@ public final class JarProcess implements AutoCloseable {
 
     public static JarProcess start(Path directory, String role, Map<String, String> properties,
                                    Map<String, String> environment) throws IOException {
+        return start(directory, role, List.of(), properties, environment);
+    }
+
+    /** As above, with JVM options before the properties (such as the flags bin/redis-job-queue gives a worker). */
+    public static JarProcess start(Path directory, String role, List<String> jvmOptions, Map<String, String> properties,
+                                   Map<String, String> environment) throws IOException {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run mvn package (or mvn verify) first");
         }
         Files.createDirectories(directory);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(JAR.toString());

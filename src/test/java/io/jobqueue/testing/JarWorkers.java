@@ -11,10 +11,13 @@ import java.util.UUID;
 
 /**
  * Worker processes of the packaged jar that share one queue of their own on the test Redis, each run from a directory
- * of its own with the test task routes ({@link JarProcess#installTestTasks}). Whatever is still running at
- * {@link #close} is killed.
+ * of its own with the test task routes ({@link JarProcess#installTestTasks}) and the JVM flags bin/redis-job-queue gives
+ * a worker. Whatever is still running at {@link #close} is killed.
  */
 public final class JarWorkers implements AutoCloseable {
+
+    /** What bin/redis-job-queue runs a worker with (less start-up CPU on two cores, where several JVMs start at once). */
+    private static final List<String> WORKER_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     public final String queue;
     public final String channel;
@@ -36,7 +39,7 @@ public final class JarWorkers implements AutoCloseable {
         all.put("jobqueue.events-channel", channel);
         Map<String, String> env = new HashMap<>(environment);
         env.put("REDIS_URL", TestRedis.url());
-        JarProcess process = JarProcess.start(directory, "worker", all, env);
+        JarProcess process = JarProcess.start(directory, "worker", WORKER_JVM_FLAGS, all, env);
         started.add(process);
         return process;
     }
