@@ -7,25 +7,38 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.JobJson;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
-/** Subscribes to an events channel with a plain Redis client and keeps every event, parsed, in arrival order. */
+/**
+ * Subscribes to an events channel with a plain Redis client and keeps every event, parsed, in arrival order, with
+ * when it arrived (System.nanoTime of this JVM: a clock no process under test can skew).
+ */
 public final class EventRecorder implements AutoCloseable {
 
-    private final List<JsonNode> events = new CopyOnWriteArrayList<>();
+    private record Arrival(JsonNode event, long nanos) {
+    }
+
+    private final List<Arrival> events = new CopyOnWriteArrayList<>();
     private final JedisPubSub subscription;
     private final Thread thread;
 
+    /** Records the events published on the shared test Redis. */
     public EventRecorder(String channel) throws InterruptedException {
+        this(channel, TestRedis::plainClient);
+    }
+
+    /** Records the events published on another Redis (a {@link PrivateRedis}): {@code client} makes the subscriber. */
+    public EventRecorder(String channel, Supplier<Jedis> client) throws InterruptedException {
         CountDownLatch subscribed = new CountDownLatch(1);
         subscription = new JedisPubSub() {
             @Override
             public void onMessage(String ignored, String message) {
-                events.add(JobJson.read(message));
+                events.add(new Arrival(JobJson.read(message), System.nanoTime()));
             }
 
             @Override
@@ -34,7 +47,7 @@ public final class EventRecorder implements AutoCloseable {
             }
         };
         thread = new Thread(() -> {
-            try (Jedis jedis = TestRedis.plainClient()) {
+            try (Jedis jedis = client.get()) {
                 jedis.subscribe(subscription, channel);
             }
         }, "event-recorder");
@@ -46,18 +59,45 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     public List<JsonNode> all() {
-        return new ArrayList<>(events);
+        List<JsonNode> all = new ArrayList<>(events.size());
+        for (Arrival arrival : events) {
+            all.add(arrival.event());
+        }
+        return all;
     }
 
     /** The statuses of one job's events, in order. */
     public List<String> statusesOf(String jobId) {
         List<String> statuses = new ArrayList<>();
-        for (JsonNode event : events) {
+        for (JsonNode event : all()) {
             if (jobId.equals(event.path("jobId").asText())) {
                 statuses.add(event.path("status").asText());
             }
         }
         return statuses;
+    }
+
+    /** One job's events with the given status, in order. */
+    public List<JsonNode> eventsOf(String jobId, String status) {
+        List<JsonNode> found = new ArrayList<>();
+        for (JsonNode event : all()) {
+            if (jobId.equals(event.path("jobId").asText()) && status.equals(event.path("status").asText())) {
+                found.add(event);
+            }
+        }
+        return found;
+    }
+
+    /** When (System.nanoTime) the {@code nth} (0-based) event of the job with that status arrived; -1 if it has not. */
+    public long arrivalNanos(String jobId, String status, int nth) {
+        int seen = 0;
+        for (Arrival arrival : events) {
+            JsonNode event = arrival.event();
+            if (jobId.equals(event.path("jobId").asText()) && status.equals(event.path("status").asText()) && seen++ == nth) {
+                return arrival.nanos();
+            }
+        }
+        return -1;
     }
 
     /** Waits until {@code condition} holds for the events so far. */

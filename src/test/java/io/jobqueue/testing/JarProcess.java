@@ -28,11 +28,18 @@ public final class JarProcess implements AutoCloseable {
 
     public static JarProcess start(Path directory, String role, Map<String, String> properties,
                                    Map<String, String> environment) throws IOException {
+        return start(directory, role, List.of(), properties, environment);
+    }
+
+    /** As above, with JVM options before the properties (such as the flags bin/redis-job-queue gives a worker). */
+    public static JarProcess start(Path directory, String role, List<String> jvmOptions, Map<String, String> properties,
+                                   Map<String, String> environment) throws IOException {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run mvn package (or mvn verify) first");
         }
         Files.createDirectories(directory);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(JAR.toString());
@@ -76,6 +83,17 @@ public final class JarProcess implements AutoCloseable {
         return condition.holds();
     }
 
+    /**
+     * The worker process id it logged at start ({@code <host>-<pid>-<nonce>}, the prefix of its worker ids), or null
+     * before its workers started.
+     */
+    public String workerProcessId() throws IOException {
+        String log = stderr();
+        String marker = "(worker ids ";
+        int at = log.indexOf(marker);
+        return at < 0 ? null : log.substring(at + marker.length(), log.indexOf("-1..", at));
+    }
+
     public long pid() {
         return process.pid();
     }
@@ -109,6 +127,32 @@ public final class JarProcess implements AutoCloseable {
             throw new AssertionError("process " + pid() + " still runs after " + timeout);
         }
         return process.exitValue();
+    }
+
+    /**
+     * Sends a signal by name with kill(1): {@code STOP} freezes the whole JVM (as a long GC pause or a suspended VM
+     * would; nothing in it runs, its heartbeat included), {@code CONT} lets it go on.
+     */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + pid() + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
+    /**
+     * Puts the test task routes for packaged processes ({@code src/test/resources/jar-tasks}: sleep, fail_until) in
+     * {@code directory}/routes/tasks, where a worker started there finds them (a local routes folder wins over the
+     * jar's). Only for worker processes: an api process there would miss the jar's API routes.
+     */
+    public static void installTestTasks(Path directory) throws IOException {
+        Path tasks = Files.createDirectories(directory.resolve("routes/tasks"));
+        try (var yaml = JarProcess.class.getResourceAsStream("/jar-tasks/test-tasks.camel.yaml")) {
+            if (yaml == null) {
+                throw new IllegalStateException("jar-tasks/test-tasks.camel.yaml is missing from the test classpath");
+            }
+            Files.write(tasks.resolve("test-tasks.camel.yaml"), yaml.readAllBytes());
+        }
     }
 
     /** SIGKILL: the process dies at once, mid-whatever. */

@@ -30,6 +30,16 @@ public final class PrivateRedis implements AutoCloseable {
         return new Jedis("127.0.0.1", port);
     }
 
+    /**
+     * DEBUG SLEEP: Redis answers nothing, to anyone, for that long, then carries on with what it was sent meanwhile
+     * (a busy or frozen Redis, as a slow script or a fork on a big data set makes it). Returns when it wakes.
+     */
+    public void debugSleep(double seconds) {
+        try (Jedis patient = new Jedis("127.0.0.1", port, (int) (seconds * 1000) + 10_000)) {
+            patient.sendCommand(() -> "DEBUG".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "SLEEP", String.valueOf(seconds));
+        }
+    }
+
     public synchronized void start() throws IOException {
         java.nio.file.Files.createDirectories(directory);
         server = RedisServer.newRedisServer()

@@ -65,8 +65,16 @@ public final class RunningApp implements AutoCloseable {
         return main.getCamelContext();
     }
 
-    /** Loads the test-only task routes of {@code src/test/resources/tasks/test-tasks.camel.yaml}. */
+    /**
+     * Loads the test-only task routes of {@code src/test/resources/tasks/test-tasks.camel.yaml}. The {@code throw_error}
+     * route needs a 'brokenProcessor' bean: unless the test bound its own, one that throws a StackOverflowError.
+     */
     public void addTestTaskRoutes() throws Exception {
+        if (camel().getRegistry().lookupByName("brokenProcessor") == null) {
+            camel().getRegistry().bind("brokenProcessor", (org.apache.camel.Processor) exchange -> {
+                throw new StackOverflowError();
+            });
+        }
         PluginHelper.getRoutesLoader(camel()).loadRoutes(
                 PluginHelper.getResourceLoader(camel()).resolveResource("classpath:tasks/test-tasks.camel.yaml"));
     }
