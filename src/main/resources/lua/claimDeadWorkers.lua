@@ -12,6 +12,7 @@
   ARGV[6]  the reaper's process id
   ARGV[7]  the token of this claim
   ARGV[8]  the most started jobs to claim in this call
+  ARGV[9]  prefix of take fences (job_queue:fence:)
 
   A process is dead when its heartbeat has run out and a reaper already found it silent at least ARGV[5] ms ago:
   two sightings, so that a pause of Redis itself (every heartbeat runs out while Redis sleeps) buries nobody; the
@@ -46,6 +47,7 @@ for _, process in ipairs(silent) do
       local reserved = ARGV[4] .. process .. '-' .. n
       while redis.call('LMOVE', reserved, KEYS[3], 'RIGHT', 'RIGHT') do
       end
+      redis.call('DEL', ARGV[9] .. process .. '-' .. n)
     end
     local held = ARGV[2] .. process
     for _, id in ipairs(redis.call('SPOP', held, budget)) do

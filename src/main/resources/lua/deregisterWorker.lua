@@ -7,6 +7,7 @@
   KEYS[4]  the jobs it holds (job_queue:held:<process>)
   ARGV[1]  the process's id
   ARGV[2]  prefix of reserved lists (job_queue:reserved:)
+  ARGV[3]  prefix of take fences (job_queue:fence:)
 
   A process that still holds a job, started or reserved (one it could not hand back, say while Redis was
   unreachable), stays registered and falls silent: a reaper then gives those jobs back once its heartbeat has run out.
@@ -21,6 +22,9 @@ for n = 1, threads do
   if redis.call('LLEN', ARGV[2] .. ARGV[1] .. '-' .. n) > 0 then
     return 0
   end
+end
+for n = 1, threads do
+  redis.call('DEL', ARGV[3] .. ARGV[1] .. '-' .. n)
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])

@@ -13,7 +13,8 @@
   A job's record says who holds it. The job is this worker's unless its record shows it held by a live process
   (reserved or processing), waiting for a retry, or finished: then this value is a copy of a job that is already
   somewhere (another client pushed the same job twice), and its worker drops it unrun, so one job runs once.
-  A hold by a process that is no longer registered is stale (that process died; its values went back to the queue).
+  A hold by a process that is no longer registered is stale (that process died; its values went back to the queue),
+  and so is one of this very worker's (it read its list again after a failed take, and claims what it finds anew).
   Calling again with the same run tokens (a retry whose reply was lost) finds the holds already made.
   A process that is not registered (a reaper took it for dead while it was silent) may hold nothing: it gets -1 and
   must give the values back and register again.
@@ -29,11 +30,11 @@ local result = {}
 for i = 6, #ARGV, 3 do
   local id, run, worker = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local record = ARGV[1] .. id
-  local state, holder, process = unpack(redis.call('HMGET', record, 'state', 'run', 'process'))
+  local state, holder, process, reserver = unpack(redis.call('HMGET', record, 'state', 'run', 'process', 'worker'))
   local mine = 0
   if holder == run and state == 'reserved' then
     mine = 1
-  elseif not state or state == 'queued'
+  elseif not state or state == 'queued' or (state == 'reserved' and reserver == worker)
       or ((state == 'reserved' or state == 'processing') and not redis.call('ZSCORE', KEYS[1], process or '')) then
     redis.call('HSET', record, 'state', 'reserved', 'worker', worker, 'process', ARGV[2], 'run', run)
     redis.call('PEXPIRE', record, ARGV[3])

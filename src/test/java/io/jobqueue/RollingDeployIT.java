@@ -15,7 +15,6 @@ import io.jobqueue.testing.JarWorkers;
 import io.jobqueue.testing.TestRedis;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
@@ -79,9 +78,6 @@ class RollingDeployIT {
     }
 
     @Test
-    @Disabled("BUG: the job is handed back at shutdown-timeout + poll-timeout (2 s + 5 s = 7.2 s here), not when the "
-            + "shutdown timeout ends: JobQueueConsumer.doStop waits threads.awaitTermination(shutdownTimeoutMs + "
-            + "pollTimeout) before handBackRunningJobs(). Enable once fixed.")
     void aJobStillRunningWhenTheShutdownTimeoutEndsIsHandedBackAtOnce() throws Exception {
         Map<String, String> settings = Map.of("jobqueue.worker.shutdown-timeout-ms", "2000");
         JarProcess a = workers.start("a", settings);

@@ -21,6 +21,7 @@ final class JobScripts {
 
     private static final RedisScript<List<Object>> ENQUEUE = LuaScript.returningList("enqueue");
     private static final RedisScript<List<Object>> TAKE_JOBS = LuaScript.returningList("takeJobs");
+    private static final RedisScript<List<Object>> RECOVER_RESERVED = LuaScript.returningList("recoverReserved");
     private static final RedisScript<List<Object>> RESERVE_JOBS = LuaScript.returningList("reserveJobs");
     private static final RedisScript<List<Object>> START_JOBS = LuaScript.returningList("startJobs");
     private static final RedisScript<List<Object>> MOVE_TO_FINISHED = LuaScript.returningList("moveToFinished");
@@ -99,24 +100,39 @@ final class JobScripts {
         return existing;
     }
 
-    /** One takeJobs.lua run for every waiting take: the values, oldest first, shared out in the order asked. */
-    List<List<byte[]>> takeJobs(List<String> reservedLists, List<Integer> maxes) {
-        List<String> scriptKeys = new ArrayList<>(1 + reservedLists.size());
+    /** A worker thread's take: its id, the fence value it takes under, and how many jobs it wants. */
+    record Take(String workerId, long fence, int max) {
+    }
+
+    /**
+     * One takeJobs.lua run for every waiting take: the values, oldest first, shared out in the order asked (none for a
+     * take whose fence has moved).
+     */
+    List<List<byte[]>> takeJobs(List<Take> takes) {
+        List<String> scriptKeys = new ArrayList<>(1 + 2 * takes.size());
+        List<Object> args = new ArrayList<>(2 * takes.size());
         scriptKeys.add(keys.queued());
-        scriptKeys.addAll(reservedLists);
-        List<Object> taken = redis.execute(TAKE_JOBS, ARGS, ARGS_RESULT, scriptKeys, maxes.toArray());
-        List<List<byte[]>> shares = new ArrayList<>(maxes.size());
-        int from = 0;
-        for (int max : maxes) {
-            int to = Math.min(taken.size(), from + max);
-            List<byte[]> share = new ArrayList<>(to - from);
-            for (Object value : taken.subList(from, to)) {
-                share.add((byte[]) value);
-            }
-            shares.add(share);
-            from = to;
+        for (Take take : takes) {
+            scriptKeys.add(keys.reserved(take.workerId()));
+            scriptKeys.add(keys.fence(take.workerId()));
+            args.add(take.max());
+            args.add(take.fence());
+        }
+        List<Object> reply = redis.execute(TAKE_JOBS, ARGS, ARGS_RESULT, scriptKeys, args.toArray());
+        List<List<byte[]>> shares = new ArrayList<>(takes.size());
+        int from = takes.size();
+        for (int k = 0; k < takes.size(); k++) {
+            int count = ((Long) reply.get(k)).intValue();
+            shares.add(bytes(reply.subList(from, from + count)));
+            from += count;
         }
         return shares;
+    }
+
+    /** recoverReserved.lua: the worker's new fence value, then the values in its reserved list, oldest first. */
+    List<byte[]> recoverReserved(String workerId) {
+        return bytes(redis.execute(RECOVER_RESERVED, ARGS, ARGS_RESULT,
+                List.of(keys.reserved(workerId), keys.fence(workerId))));
     }
 
     /**
@@ -268,6 +284,14 @@ final class JobScripts {
     private static final RedisSerializer<List<Object>> ARGS_RESULT = (RedisSerializer) RedisSerializer.byteArray();
     @SuppressWarnings({ "rawtypes", "unchecked" })
     private static final RedisSerializer<Long> NUMBER_RESULT = (RedisSerializer) RedisSerializer.string();
+
+    private static List<byte[]> bytes(List<Object> values) {
+        List<byte[]> bytes = new ArrayList<>(values.size());
+        for (Object value : values) {
+            bytes.add((byte[]) value);
+        }
+        return bytes;
+    }
 
     static List<Boolean> flags(List<Object> values) {
         List<Boolean> flags = new ArrayList<>(values.size());

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -22,6 +25,7 @@ import io.jobqueue.redis.JobScripts.Retry;
 import io.jobqueue.redis.JobScripts.Start;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -56,10 +60,6 @@ public final class JobStore extends ServiceSupport {
     /** How long the record of a job waiting to run (reserved, or queued again) is kept without a change. */
     static final long WAITING_RECORD_TTL_MS = Duration.ofDays(7).toMillis();
 
-    /** A take of one worker thread: the list its jobs go to, and how many it wants. */
-    private record Take(String reservedList, int max) {
-    }
-
     /** The reservations of one worker thread: its id, and its jobs' holds. */
     private record Reservation(String workerId, List<Hold> holds) {
     }
@@ -79,7 +79,10 @@ public final class JobStore extends ServiceSupport {
     private final Retention retention;
     private final long idempotencyTtlMs;
     private final Supplier<String> processId;
-    private final Batcher<Take, List<byte[]>> taker;
+    /** Redis client ids of the connections on which worker threads block in BLMOVE now, by worker id. */
+    private final Map<String, Long> blockingTakes = new ConcurrentHashMap<>();
+    private final Map<Object, Long> clientIds = new WeakHashMap<>();
+    private final Batcher<JobScripts.Take, List<byte[]>> taker;
     private final Batcher<Reservation, Reserved> reserver;
     private final Batcher<NewJob, String> enqueuer;
     private final Batcher<Start, Long> starter;
@@ -106,8 +109,7 @@ public final class JobStore extends ServiceSupport {
         this.retention = retention;
         this.idempotencyTtlMs = idempotencyTtlMs;
         this.processId = processId;
-        this.taker = groupCommit("take", callTimeoutMs, takes -> scripts.takeJobs(
-                takes.stream().map(Take::reservedList).toList(), takes.stream().map(Take::max).toList()));
+        this.taker = groupCommit("take", callTimeoutMs, scripts::takeJobs);
         this.reserver = groupCommit("reserve", callTimeoutMs, this::reserveAll);
         this.enqueuer = groupCommit("enqueue", callTimeoutMs, jobs -> scripts.enqueue(jobs, idempotencyTtlMs));
         this.starter = groupCommit("start", callTimeoutMs, starts -> scripts.startJobs(currentProcessId(), starts));
@@ -190,20 +192,59 @@ public final class JobStore extends ServiceSupport {
      * queued -> reserved, for up to {@code max} jobs: as many as are waiting, in one step, or else the first one to
      * arrive within {@code wait} (BLMOVE). The values are moved byte for byte into the worker's reserved list and
      * returned in order; {@link #reserve} claims them next. Takes are group-committed: the worker threads that ask at
-     * the same time share one script run, so that many threads cost Redis no more round trips than a few.
+     * the same time share one script run, so that many threads cost Redis no more round trips than a few. A take
+     * under a fence that {@link #recover} has moved since takes nothing.
      */
-    public List<byte[]> take(String workerId, int max, Duration wait) {
-        String reserved = keys.reserved(workerId);
-        List<byte[]> taken = taker.call(new Take(reserved, max));
+    public List<byte[]> take(String workerId, long fence, int max, Duration wait) {
+        List<byte[]> taken = taker.call(new JobScripts.Take(workerId, fence, max));
         if (!taken.isEmpty()) {
             return taken;
         }
-        byte[] one = blockingRedis.execute((RedisCallback<byte[]>) connection -> (byte[]) connection.execute("BLMOVE",
-                bytes(keys.queued()), bytes(reserved), bytes("RIGHT"), bytes("RIGHT"), bytes(String.valueOf(wait.toSeconds()))));
+        byte[] one = blockingRedis.execute((RedisCallback<byte[]>) connection -> {
+            blockingTakes.put(workerId, clientId(connection));
+            return (byte[]) connection.execute("BLMOVE", bytes(keys.queued()), bytes(keys.reserved(workerId)),
+                    bytes("RIGHT"), bytes("RIGHT"), bytes(String.valueOf(wait.toSeconds())));
+        });
+        blockingTakes.remove(workerId);
         return one == null ? List.of() : List.of(one);
     }
 
-    /** What a worker's reserved list holds, in order: after a take whose reply was lost, the jobs it did take. */
+    /** Redis's id for a blocking connection, asked once per connection (the pool keeps connections open). */
+    private Long clientId(RedisConnection connection) {
+        Object jedis = connection.getNativeConnection();
+        synchronized (clientIds) {
+            return clientIds.computeIfAbsent(jedis, ignored -> (Long) connection.execute("CLIENT", bytes("ID")));
+        }
+    }
+
+    /**
+     * After a take that failed: a blocking take whose connection died without a word may still be waiting in Redis,
+     * and would move the next job into the worker's reserved list with nobody to read the reply. Its client is closed
+     * (Redis then drops the wait), and the worker's fence moves so that a scripted take still on its way takes nothing.
+     * Returns the fence value to take under from now on, and what the reserved list holds: the jobs the failed take did
+     * move (and any earlier ones this worker has not started).
+     */
+    public Recovered recover(String workerId) {
+        Long abandoned = blockingTakes.remove(workerId);
+        if (abandoned != null) {
+            try {
+                redis.execute((RedisCallback<Object>) connection ->
+                        connection.execute("CLIENT", bytes("KILL"), bytes("ID"), bytes(String.valueOf(abandoned))));
+            } catch (RuntimeException alreadyGone) {
+                // the connection is closed already, or CLIENT KILL is not allowed: Redis drops the wait itself once its
+                // keepalive finds the connection dead, and a job moved meanwhile waits in the list for the next recovery
+            }
+        }
+        List<byte[]> reply = scripts.recoverReserved(workerId);
+        return new Recovered(Long.parseLong(new String(reply.get(0), java.nio.charset.StandardCharsets.US_ASCII)),
+                reply.subList(1, reply.size()));
+    }
+
+    /** What a worker's reserved list held when it recovered, and the fence it takes under from now on. */
+    public record Recovered(long fence, List<byte[]> values) {
+    }
+
+    /** What a worker's reserved list holds, in order. */
     public List<byte[]> reservedValues(String workerId) {
         byte[] key = bytes(keys.reserved(workerId));
         List<byte[]> values = redis.execute((RedisCallback<List<byte[]>>) connection -> connection.listCommands().lRange(key, 0, -1));

@@ -56,6 +56,18 @@ public record RedisKeys(String queue, String eventsChannel) {
     }
 
     /**
+     * A worker thread's take fence: a counter it moves before it reads its reserved list after a failed take, so that
+     * a take still on its way to Redis moves nothing into a list its worker no longer reads.
+     */
+    public String fence(String workerId) {
+        return fencePrefix() + workerId;
+    }
+
+    public String fencePrefix() {
+        return queue + ":fence:";
+    }
+
+    /**
      * The record of one job (a hash): its state, the worker and run that hold it, and its JSON as it stands in its
      * current list, so that scripts can find it there; kept for the job's retention once it has finished.
      */

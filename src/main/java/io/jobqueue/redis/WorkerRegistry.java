@@ -71,7 +71,7 @@ public final class WorkerRegistry {
     public boolean deregister(String processId) {
         Long done = redis.execute(DEREGISTER,
                 List.of(keys.workers(), keys.suspects(), keys.worker(processId), keys.held(processId)),
-                processId, keys.reservedPrefix());
+                processId, keys.reservedPrefix(), keys.fencePrefix());
         return done != null && done == 1L;
     }
 
@@ -83,7 +83,7 @@ public final class WorkerRegistry {
     public List<ClaimedJob> claimDeadWorkers(String reaperProcessId, String claimRun, long confirmMs) {
         List<Object> flat = redis.execute(CLAIM_DEAD_WORKERS, List.of(keys.workers(), keys.suspects(), keys.queued()),
                 keys.jobPrefix(), keys.heldPrefix(), keys.workerPrefix(), keys.reservedPrefix(), String.valueOf(confirmMs),
-                reaperProcessId, claimRun, String.valueOf(JOBS_PER_CLAIM));
+                reaperProcessId, claimRun, String.valueOf(JOBS_PER_CLAIM), keys.fencePrefix());
         List<ClaimedJob> claimed = new ArrayList<>(flat.size() / 2);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             claimed.add(new ClaimedJob((String) flat.get(i), (String) flat.get(i + 1)));

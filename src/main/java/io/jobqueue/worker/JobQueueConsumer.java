@@ -3,7 +3,9 @@ package io.jobqueue.worker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -112,9 +114,14 @@ final class JobQueueConsumer extends DefaultConsumer {
         }
         if (threads != null) {
             threads.shutdown();
-            long waitMs = settings.shutdownTimeoutMs() + pollTimeout.toMillis();
-            if (!threads.awaitTermination(waitMs, TimeUnit.MILLISECONDS)) {
-                handBackRunningJobs();
+            // jobs in hand may run on for the shutdown timeout; whatever still runs then goes back to the queue at once
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownTimeoutMs());
+            while (slots.stream().anyMatch(WorkerSlot::isRunning) && System.nanoTime() < deadline) {
+                threads.awaitTermination(50, TimeUnit.MILLISECONDS);
+            }
+            handBackRunningJobs();
+            // idle threads come back from their blocking take within its timeout
+            if (!threads.awaitTermination(pollTimeout.plusSeconds(3).toMillis(), TimeUnit.MILLISECONDS)) {
                 threads.shutdownNow();
                 threads.awaitTermination(5, TimeUnit.SECONDS);
             }
@@ -160,17 +167,31 @@ final class JobQueueConsumer extends DefaultConsumer {
         }
     }
 
-    /** Takes jobs into the slot's reserved list (or, after a failed take, reads what is there) and reads them. */
+    /**
+     * Takes jobs into the slot's reserved list and reads them; after a failed take (or at start), reads what the list
+     * holds instead (see {@link JobStore#recover}), once none of the slot's jobs is on its way through the route (their
+     * values would be in the list too until their start lands).
+     */
     private List<ReservedJob> take(WorkerSlot slot) {
         String workerId = identity.workerId(slot.number);
         if (slot.workerId != null && !slot.workerId.equals(workerId)) {
             // the process took a new identity: whatever the old one's list still holds goes back, unstarted
             store.releaseReserved(slot.workerId, store.reservedValues(slot.workerId));
+            slot.recover = true;
         }
         slot.workerId = workerId;
-        int share = Math.max(Math.min(settings.maxBatch(), 4), settings.maxBatch() / concurrency);
-        List<byte[]> taken = slot.recover ? store.reservedValues(workerId)
-                : store.take(workerId, Math.min(share, batchSize.next()), pollTimeout);
+        List<byte[]> taken;
+        if (slot.recover) {
+            if (!awaitNoneInFlight(slot)) {
+                return List.of();
+            }
+            JobStore.Recovered recovered = store.recover(workerId);
+            slot.fence = recovered.fence();
+            taken = recovered.values();
+        } else {
+            int share = Math.max(Math.min(settings.maxBatch(), 4), settings.maxBatch() / concurrency);
+            taken = store.take(workerId, slot.fence, Math.min(share, batchSize.next()), pollTimeout);
+        }
         slot.recover = false;
         List<ReservedJob> read = new ArrayList<>(taken.size());
         Instant now = Instant.now();
@@ -178,6 +199,15 @@ final class JobQueueConsumer extends DefaultConsumer {
             read.add(new ReservedJob(value, Job.fromTaken(value, maxJobBytes, now).withRun(WorkerIdentity.newRun())));
         }
         return read;
+    }
+
+    private static boolean awaitNoneInFlight(WorkerSlot slot) {
+        try {
+            return slot.awaitNoneInFlight(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
@@ -199,9 +229,12 @@ final class JobQueueConsumer extends DefaultConsumer {
             return;
         }
         List<ReservedJob> mine = new ArrayList<>(taken.size());
+        Set<String> ids = new HashSet<>();
         int flag = 0;
         for (ReservedJob reserved : taken) {
-            if (reserved.job().invalidReason() != null || outcome.mine().get(flag++)) {
+            boolean invalid = reserved.job().invalidReason() != null;
+            boolean claimed = invalid || outcome.mine().get(flag++);
+            if (invalid || (claimed && ids.add(reserved.job().id()))) {
                 mine.add(reserved);
             } else {
                 LOG.info("Job {} was pushed again while it is held elsewhere, waiting for a retry or finished: "
@@ -228,6 +261,7 @@ final class JobQueueConsumer extends DefaultConsumer {
                         + "the queue if this process dies, or is handed back when it stops", exchange, exchange.getException());
             }
             releaseExchange(exchange, false);
+            slot.leftTheRoute();
             finishing.release();
         };
         long started = System.nanoTime();
@@ -254,17 +288,15 @@ final class JobQueueConsumer extends DefaultConsumer {
     private void handBackJobsWaitingBehindLongOnes() {
         long afterNanos = TimeUnit.MILLISECONDS.toNanos(settings.handBackAfterMs());
         for (WorkerSlot slot : slots) {
-            List<ReservedJob> waiting = slot.takeWaitingIfStuck(afterNanos);
-            if (waiting.isEmpty()) {
-                continue;
-            }
             try {
-                long released = store.releaseReserved(slot.workerId, waiting.stream().map(ReservedJob::taken).toList());
-                ReservedJob running = slot.running();
-                LOG.info("Handed {} job(s) back to the queue: they were waiting behind job {}, which has run for over {} ms",
-                        released, running == null ? "?" : running.job().id(), settings.handBackAfterMs());
+                slot.handBackIfStuck(afterNanos, waiting -> {
+                    long released = store.releaseReserved(slot.workerId, waiting.stream().map(ReservedJob::taken).toList());
+                    ReservedJob running = slot.running();
+                    LOG.info("Handed {} job(s) back to the queue: they were waiting behind job {}, which has run for over {} ms",
+                            released, running == null ? "?" : running.job().id(), settings.handBackAfterMs());
+                });
             } catch (RuntimeException e) {
-                slot.putBack(waiting);
+                LOG.debug("Could not hand back the jobs waiting behind a long one ({}); trying again", e.toString());
             }
         }
     }

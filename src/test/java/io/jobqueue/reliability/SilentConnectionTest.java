@@ -22,7 +22,6 @@ import io.jobqueue.testing.RunningApp;
 import io.jobqueue.testing.TestRedis;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ScanParams;
@@ -119,10 +118,6 @@ class SilentConnectionTest {
      * particular order across connections (a take may land after the read its worker made to find what it took).
      */
     @Test
-    @Disabled("BUG (3 of 3 runs): jobs stay in a live worker's reserved list for good (until the process stops). A take "
-            + "(takeJobs.lua) whose reply was lost, or whose group-commit call timed out while it still waited to be "
-            + "sent, lands in Redis after the worker's recovery read (LRANGE of its reserved list) has found nothing "
-            + "or less; the worker then takes again and never reads that list again. Enable once fixed.")
     void pausesInTheMiddleOfADrainLoseAndRepeatNoJob() throws Exception {
         drainThrough("pauses", () -> {
             for (int n = 0; n < 3; n++) {

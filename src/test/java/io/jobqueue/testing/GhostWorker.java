@@ -49,7 +49,7 @@ public final class GhostWorker implements AutoCloseable {
     public List<ReservedJob> takeAndReserve(int max) {
         List<ReservedJob> reserved = new ArrayList<>();
         List<Job> jobs = new ArrayList<>();
-        for (byte[] value : store.take(workerId, max, Duration.ofSeconds(1))) {
+        for (byte[] value : store.take(workerId, 0, max, Duration.ofSeconds(1))) {
             Job job = Job.fromTaken(value, Long.MAX_VALUE, Instant.now()).withRun(WorkerIdentity.newRun());
             reserved.add(new ReservedJob(value, job));
             jobs.add(job);
