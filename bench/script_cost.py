@@ -78,19 +78,19 @@ def drive_current(s, start, n, batch):
     s.call("registerWorker", ["q:workers", "q:suspects", "q:worker:" + process], [process, 3_600_000, "threads", 1])
     for first in range(start, start + n, batch):
         ids = range(first, min(start + n, first + batch))
-        taken = s.call("takeJobs", ["q", "q:reserved:" + worker], [len(ids)])
-        args = ["q:job:", process, 604800000, "q:status", "2026-12-02T10:00:00.000Z"]
+        taken = s.call("takeJobs", ["q", "q:reserved:" + worker, "q:fence:" + worker], [len(ids), 0])[1:]
+        args = ["q:job:", process, "q:status", "2026-12-02T10:00:00.000Z"]
         for i in ids:
-            args += ["job_%d" % i, "run%d" % i, worker]
+            args += ["job_%d" % i, f"{process}/run{i}", worker]
         s.call("reserveJobs", ["q:workers", "q:announced"], args)
-        args = ["q:job:", "q:held:", process, "q:status"]
+        args = ["q:job:", "q:status", "q:held:"]
         for k, i in enumerate(ids):
-            args += ["start", "q:reserved:" + worker, taken[k], started(i, worker), "job_%d" % i, "run%d" % i, worker,
-                     event(i, "processing", worker)]
+            args += ["start", "q:reserved:" + worker, taken[k], started(i, worker), "job_%d" % i, f"{process}/run{i}",
+                     worker, event(i, "processing", worker)]
         s.call("startJobs", ["q:processing", "q:announced"], args)
         args = ["q:job:", "q:held:", "completed", -1, -1, "q:status"]
         for i in ids:
-            args += ["job_%d" % i, "run%d" % i, finished(i, worker), ""]
+            args += ["job_%d" % i, f"{process}/run{i}", started(i, worker), finished(i, worker), ""]
         s.call("moveToFinished", ["q:processing", "q:completed"], args)
         s.call("publishEvents", [], ["q:status"] + [event(i, "completed", worker) for i in ids])
 

@@ -5,12 +5,12 @@
   KEYS[2]  suspects (job_queue:suspects: member = process id, score = when a reaper first found it silent)
   KEYS[3]  queue list (job_queue)
   ARGV[1]  prefix of job records (job_queue:job:)
-  ARGV[2]  prefix of the sets of jobs each process holds (job_queue:held:)
+  ARGV[2]  prefix of the hashes of jobs each process holds (job_queue:held:, id -> JSON in processing)
   ARGV[3]  prefix of process descriptions (job_queue:worker:)
   ARGV[4]  prefix of reserved lists (job_queue:reserved:)
   ARGV[5]  how long (ms) a process must have been found silent before it is taken for dead
   ARGV[6]  the reaper's process id
-  ARGV[7]  the token of this claim
+  ARGV[7]  the token of this claim ('<reaper process>/<random>')
   ARGV[8]  the most started jobs to claim in this call
   ARGV[9]  prefix of take fences (job_queue:fence:)
 
@@ -50,18 +50,17 @@ for _, process in ipairs(silent) do
       redis.call('DEL', ARGV[9] .. process .. '-' .. n)
     end
     local held = ARGV[2] .. process
-    for _, id in ipairs(redis.call('SPOP', held, budget)) do
-      local record = ARGV[1] .. id
-      local state, holder, json = unpack(redis.call('HMGET', record, 'state', 'process', 'json'))
-      if state == 'processing' and holder == process then
-        redis.call('HSET', record, 'process', ARGV[6], 'run', ARGV[7], 'worker', 'reaper@' .. ARGV[6])
-        redis.call('SADD', ARGV[2] .. ARGV[6], id)
-        claimed[#claimed + 1] = id
-        claimed[#claimed + 1] = json
-        budget = budget - 1
-      end
+    local page = redis.call('HSCAN', held, 0, 'COUNT', budget)[2]
+    for j = 1, #page, 2 do
+      local id, json = page[j], page[j + 1]
+      redis.call('HSET', ARGV[1] .. id, 'run', ARGV[7], 'worker', 'reaper@' .. ARGV[6])
+      redis.call('HSET', ARGV[2] .. ARGV[6], id, json)
+      redis.call('HDEL', held, id)
+      claimed[#claimed + 1] = id
+      claimed[#claimed + 1] = json
+      budget = budget - 1
     end
-    if redis.call('SCARD', held) == 0 then
+    if redis.call('HLEN', held) == 0 then
       redis.call('DEL', description)
       redis.call('ZREM', KEYS[1], process)
       redis.call('ZREM', KEYS[2], process)

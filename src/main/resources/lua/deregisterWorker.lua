@@ -14,7 +14,7 @@
   Events: none.
   Returns: 1 if deregistered, 0 if it still holds jobs.
 ]]
-if redis.call('SCARD', KEYS[4]) > 0 then
+if redis.call('HLEN', KEYS[4]) > 0 then
   return 0
 end
 local threads = tonumber(redis.call('HGET', KEYS[3], 'threads')) or 0

@@ -15,6 +15,7 @@
   Events: none.
   Returns: how many jobs went back.
 ]]
+--@include holderOf
 local released = 0
 for i = #ARGV - 1, 3, -2 do
   local taken, id = ARGV[i], ARGV[i + 1]
@@ -22,8 +23,8 @@ for i = #ARGV - 1, 3, -2 do
     redis.call('RPUSH', KEYS[2], taken)
     if id ~= '' then
       local record = ARGV[1] .. id
-      local state, process = unpack(redis.call('HMGET', record, 'state', 'process'))
-      if state == 'reserved' and process == ARGV[2] then
+      local state, run = unpack(redis.call('HMGET', record, 'state', 'run'))
+      if state == 'reserved' and holderOf(run) == ARGV[2] then
         redis.call('HSET', record, 'state', 'queued')
       end
     end

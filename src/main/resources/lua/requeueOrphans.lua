@@ -9,25 +9,27 @@
   ARGV[1]  prefix of job records (job_queue:job:)
   ARGV[2]  events channel (job_status)
   ARGV[3]  how long (ms) a value must stay unheld before it is requeued
-  ARGV[4 + 4k] .. ARGV[7 + 4k]  for each value seen in processing: the value, its id ('' if unreadable), the job as
+  ARGV[4]  prefix of the hashes of jobs each process holds (job_queue:held:)
+  ARGV[5 + 4k] .. ARGV[8 + 4k]  for each value seen in processing: the value, its id ('' if unreadable), the job as
                                 queued again, its 'stalled' event ('' for none)
 
-  A value is held when its job's record says 'processing' with this very JSON by a registered process. An unheld
+  A value is held when a registered process holds its job with this very JSON (job_queue:held:<process>). An unheld
   value is marked on the first sweep and requeued on a sweep at least ARGV[3] ms later if still unheld. Marks of
   values long gone are dropped.
   Events: the given 'stalled' event for each value requeued.
   Returns: how many values were requeued.
 ]]
 --@include redisNow
+--@include holderOf
 local now = redisNow()
 local grace = tonumber(ARGV[3])
 local requeued = 0
-for i = 4, #ARGV, 4 do
+for i = 5, #ARGV, 4 do
   local value, id, queued, event = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local held = false
   if id ~= '' then
-    local state, json, process = unpack(redis.call('HMGET', ARGV[1] .. id, 'state', 'json', 'process'))
-    held = state == 'processing' and json == value and redis.call('ZSCORE', KEYS[4], process or '') ~= false
+    local process = holderOf(redis.call('HGET', ARGV[1] .. id, 'run') or nil)
+    held = redis.call('HGET', ARGV[4] .. process, id) == value and redis.call('ZSCORE', KEYS[4], process) ~= false
   end
   if held then
     redis.call('ZREM', KEYS[3], value)

@@ -5,44 +5,52 @@
   KEYS[2]  announced ids (job_queue:announced)
   ARGV[1]  prefix of job records (job_queue:job:)
   ARGV[2]  the workers' process id
-  ARGV[3]  how long (ms) the record of a job not yet started is kept
-  ARGV[4]  events channel (job_status)
-  ARGV[5]  now, as the events' timestamp (ISO-8601 UTC)
-  ARGV[3 + 3k] .. ARGV[5 + 3k]  for each job: its id, the token of this run, the worker's id
+  ARGV[3]  events channel (job_status)
+  ARGV[4]  now, as the events' timestamp (ISO-8601 UTC)
+  ARGV[2 + 3k] .. ARGV[4 + 3k]  for each job: its id, the token of this run ('<process>/<random>'), the worker's id
 
-  A job's record says who holds it. The job is this worker's unless its record shows it held by a live process
-  (reserved or processing), waiting for a retry, or finished: then this value is a copy of a job that is already
-  somewhere (another client pushed the same job twice), and its worker drops it unrun, so one job runs once.
-  A hold by a process that is no longer registered is stale (that process died; its values went back to the queue),
-  and so is one of this very worker's (it read its list again after a failed take, and claims what it finds anew).
-  Calling again with the same run tokens (a retry whose reply was lost) finds the holds already made.
+  A job's record (a hash: state, run, worker) says who holds it. The job is this worker's unless its record shows it
+  held by a live process (reserved: taken or running), waiting for a retry, or finished: then this value is a copy of
+  a job that is already somewhere (another client pushed the same job twice), and its worker drops it unrun, so one
+  job runs once. A hold by a process that is no longer registered is stale (that process died; its values went back
+  to the queue), and so is one of this very worker's (it read its list again after a failed take, and claims what it
+  finds anew). Calling again with the same run tokens (a retry whose reply was lost) finds the holds already made.
   A process that is not registered (a reaper took it for dead while it was silent) may hold nothing: it gets -1 and
   must give the values back and register again.
   Events: 'queued' for a job reserved here whose id is not among the announced ones: another client LPUSHed it and
-  published nothing, so it is announced now, before the worker route's wireTap publishes 'processing' (and counts
-  as announced until it starts, so that it is announced once even if it goes back to the queue unstarted).
+  published nothing, so it is announced now, before its 'processing' (and counts as announced until it starts, so
+  that it is announced once even if it goes back to the queue unstarted).
   Returns: for each job, 1 if it is this worker's to run, 0 if it is a copy; or {-1} for an unregistered process.
 ]]
+--@include holderOf
 if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then
   return {-1}
 end
-local result = {}
-for i = 6, #ARGV, 3 do
-  local id, run, worker = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+local ids = {}
+for i = 5, #ARGV, 3 do
+  ids[#ids + 1] = ARGV[i]
+end
+local announced = redis.call('SMISMEMBER', KEYS[2], unpack(ids))
+local result, announce = {}, {}
+for k, id in ipairs(ids) do
+  local run, worker = ARGV[3 + 3 * k], ARGV[4 + 3 * k]
   local record = ARGV[1] .. id
-  local state, holder, process, reserver = unpack(redis.call('HMGET', record, 'state', 'run', 'process', 'worker'))
+  local state, holder, reserver = unpack(redis.call('HMGET', record, 'state', 'run', 'worker'))
   local mine = 0
   if holder == run and state == 'reserved' then
     mine = 1
-  elseif not state or state == 'queued' or (state == 'reserved' and reserver == worker)
-      or ((state == 'reserved' or state == 'processing') and not redis.call('ZSCORE', KEYS[1], process or '')) then
-    redis.call('HSET', record, 'state', 'reserved', 'worker', worker, 'process', ARGV[2], 'run', run)
-    redis.call('PEXPIRE', record, ARGV[3])
-    if redis.call('SADD', KEYS[2], id) == 1 then
-      redis.call('PUBLISH', ARGV[4], '{"jobId":' .. cjson.encode(id) .. ',"status":"queued","timestamp":"' .. ARGV[5] .. '"}')
+  elseif not state or state == 'queued' or (state == 'reserved'
+      and (reserver == worker or not redis.call('ZSCORE', KEYS[1], holderOf(holder)))) then
+    redis.call('HSET', record, 'state', 'reserved', 'run', run, 'worker', worker)
+    if announced[k] == 0 then
+      announce[#announce + 1] = id
+      redis.call('PUBLISH', ARGV[3], '{"jobId":' .. cjson.encode(id) .. ',"status":"queued","timestamp":"' .. ARGV[4] .. '"}')
     end
     mine = 1
   end
-  result[#result + 1] = mine
+  result[k] = mine
+end
+if #announce > 0 then
+  redis.call('SADD', KEYS[2], unpack(announce))
 end
 return result

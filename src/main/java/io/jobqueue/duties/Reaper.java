@@ -50,7 +50,7 @@ public final class Reaper extends BackgroundDuty {
         unfinishedClaims.clear();
         List<ClaimedJob> claimedNow;
         do {
-            String run = WorkerIdentity.newRun();
+            String run = WorkerIdentity.newRun(identity.processId());
             claimedNow = registry.claimDeadWorkers(identity.processId(), run, confirmMs);
             claims.addAll(readClaims(claimedNow, run));
             giveBack(claims);

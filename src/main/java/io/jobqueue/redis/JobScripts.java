@@ -61,8 +61,11 @@ final class JobScripts {
                  String event) {
     }
 
-    /** A held job's move: its id, the run that holds it, its JSON after the move, and a number (the backoff, or 0). */
-    record Move(String id, String run, String json, String event, long backoffMs) {
+    /**
+     * A held job's move: its id, the run that holds it, its JSON in processing, its JSON after the move, the event to
+     * publish ('' for none), and the backoff (for a retry later, else 0).
+     */
+    record Move(String id, String run, String held, String json, String event, long backoffMs) {
     }
 
     /** A failed job to retry by hand: its JSON in failed, its id, its JSON as queued again, its 'queued' event. */
@@ -140,11 +143,10 @@ final class JobScripts {
      * for each job 1 (this worker's to run) or 0 (a copy of a job held elsewhere); or a single -1 when the process
      * is not registered.
      */
-    List<Long> reserveJobs(String processId, long recordTtlMs, List<Hold> holds, List<String> workers) {
-        List<Object> args = new ArrayList<>(5 + 3 * holds.size());
+    List<Long> reserveJobs(String processId, List<Hold> holds, List<String> workers) {
+        List<Object> args = new ArrayList<>(4 + 3 * holds.size());
         args.add(keys.jobPrefix());
         args.add(processId);
-        args.add(recordTtlMs);
         args.add(keys.eventsChannel());
         args.add(JobJson.timestamp(System.currentTimeMillis()));
         for (int i = 0; i < holds.size(); i++) {
@@ -156,12 +158,11 @@ final class JobScripts {
     }
 
     /** startJobs.lua for the starts of many workers; for each: 1 started, 2 dropped, 0 no longer this worker's. */
-    List<Long> startJobs(String processId, List<Start> starts) {
-        List<Object> args = new ArrayList<>(4 + 8 * starts.size());
+    List<Long> startJobs(List<Start> starts) {
+        List<Object> args = new ArrayList<>(3 + 8 * starts.size());
         args.add(keys.jobPrefix());
-        args.add(keys.heldPrefix());
-        args.add(processId);
         args.add(keys.eventsChannel());
+        args.add(keys.heldPrefix());
         for (Start start : starts) {
             args.add(start.how());
             args.add(start.reservedList());
@@ -177,7 +178,7 @@ final class JobScripts {
 
     /** moveToFinished.lua: processing -> {@code destination}; true for each job moved. */
     List<Boolean> moveToFinished(String destination, String state, long keepCount, long keepMs, List<Move> moves) {
-        List<Object> args = new ArrayList<>(6 + 4 * moves.size());
+        List<Object> args = new ArrayList<>(6 + 5 * moves.size());
         args.add(keys.jobPrefix());
         args.add(keys.heldPrefix());
         args.add(state);
@@ -187,6 +188,7 @@ final class JobScripts {
         for (Move move : moves) {
             args.add(move.id());
             args.add(move.run());
+            args.add(move.held());
             args.add(move.json());
             args.add(move.event());
         }
@@ -195,12 +197,13 @@ final class JobScripts {
 
     /** moveToDelayed.lua: processing -> delayed; true for each job moved. */
     List<Boolean> moveToDelayed(List<Move> moves) {
-        List<Object> args = new ArrayList<>(2 + 4 * moves.size());
+        List<Object> args = new ArrayList<>(2 + 5 * moves.size());
         args.add(keys.jobPrefix());
         args.add(keys.heldPrefix());
         for (Move move : moves) {
             args.add(move.id());
             args.add(move.run());
+            args.add(move.held());
             args.add(move.json());
             args.add(move.backoffMs());
         }
@@ -258,10 +261,11 @@ final class JobScripts {
 
     /** requeueOrphans.lua: how many unheld values in processing went back to the queue. */
     long requeueOrphans(long graceMs, List<Orphan> orphans) {
-        List<Object> args = new ArrayList<>(3 + 4 * orphans.size());
+        List<Object> args = new ArrayList<>(4 + 4 * orphans.size());
         args.add(keys.jobPrefix());
         args.add(keys.eventsChannel());
         args.add(graceMs);
+        args.add(keys.heldPrefix());
         for (Orphan orphan : orphans) {
             args.add(orphan.value());
             args.add(orphan.id());

@@ -112,7 +112,7 @@ public final class JobStore extends ServiceSupport {
         this.taker = groupCommit("take", callTimeoutMs, scripts::takeJobs);
         this.reserver = groupCommit("reserve", callTimeoutMs, this::reserveAll);
         this.enqueuer = groupCommit("enqueue", callTimeoutMs, jobs -> scripts.enqueue(jobs, idempotencyTtlMs));
-        this.starter = groupCommit("start", callTimeoutMs, starts -> scripts.startJobs(currentProcessId(), starts));
+        this.starter = groupCommit("start", callTimeoutMs, scripts::startJobs);
         this.completer = groupCommit("complete", callTimeoutMs, moves -> scripts.moveToFinished(keys.completed(),
                 JobStates.COMPLETED, retention.completedCount(), retention.completedAgeMs(), moves));
         this.failer = groupCommit("fail", callTimeoutMs, moves -> scripts.moveToFinished(keys.failed(),
@@ -271,7 +271,7 @@ public final class JobStore extends ServiceSupport {
             holds.addAll(reservation.holds());
             reservation.holds().forEach(hold -> workers.add(reservation.workerId()));
         }
-        List<Long> outcome = scripts.reserveJobs(currentProcessId(), WAITING_RECORD_TTL_MS, holds, workers);
+        List<Long> outcome = scripts.reserveJobs(currentProcessId(), holds, workers);
         List<Reserved> results = new ArrayList<>(reservations.size());
         boolean registered = outcome.isEmpty() || outcome.get(0) != -1L;
         int from = 0;
@@ -331,7 +331,7 @@ public final class JobStore extends ServiceSupport {
     }
 
     private static Move move(Job held, Job after, String event, long backoffMs) {
-        return new Move(held.id(), held.run(), after.json(), event, backoffMs);
+        return new Move(held.id(), held.run(), held.stored(), after.json(), event, backoffMs);
     }
 
     private static CompletableFuture<Job> moved(CompletableFuture<Boolean> move, Job after) {

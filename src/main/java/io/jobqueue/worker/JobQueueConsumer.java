@@ -196,7 +196,7 @@ final class JobQueueConsumer extends DefaultConsumer {
         List<ReservedJob> read = new ArrayList<>(taken.size());
         Instant now = Instant.now();
         for (byte[] value : taken) {
-            read.add(new ReservedJob(value, Job.fromTaken(value, maxJobBytes, now).withRun(WorkerIdentity.newRun())));
+            read.add(new ReservedJob(value, Job.fromTaken(value, maxJobBytes, now).withRun(WorkerIdentity.newRun(identity.processId()))));
         }
         return read;
     }

@@ -36,16 +36,17 @@ public final class WorkerIdentity {
     }
 
     /**
-     * A token for one hold of a job (a reservation, or a reaper's claim): what lets its holder move it. It must be
-     * unique, not secret (one is made per job, so it comes from the cheap generator).
+     * A token for one hold of a job by {@code processId} (a reservation, or a reaper's claim): what lets its holder
+     * move it, {@code <process id>/<random>}; the scripts read the holding process from it. It must be unique, not
+     * secret (one is made per job, so it comes from the cheap generator).
      */
-    public static String newRun() {
+    public static String newRun(String processId) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         char[] chars = new char[10];
         for (int i = 0; i < chars.length; i++) {
             chars[i] = BASE36[random.nextInt(BASE36.length)];
         }
-        return new String(chars);
+        return processId + "/" + new String(chars);
     }
 
     private static String nonce() {

@@ -89,7 +89,7 @@ public final class WorkerRoutes extends RouteBuilder {
             exchange.setRouteStop(true);
             return;
         }
-        exchange.getMessage().setBody(started);
+        exchange.getMessage().setBody(started.asStored());
     }
 
     /** A step that replaces the body with {@code step(body)}. */

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import io.jobqueue.job.Job;
 import io.jobqueue.redis.JobStore;
@@ -38,7 +39,7 @@ public final class GhostWorker implements AutoCloseable {
         connections.start();
         StringRedisTemplate redis = new StringRedisTemplate(connections);
         RedisKeys keys = new RedisKeys(queue, channel);
-        processId = "ghost-1-" + WorkerIdentity.newRun().substring(0, 4);
+        processId = "ghost-1-" + UUID.randomUUID().toString().substring(0, 4);
         workerId = processId + "-1";
         new WorkerRegistry(redis, keys, timeoutMs).register(processId, Map.of("threads", "1"));
         store = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 60_000, () -> processId, 5000);
@@ -50,7 +51,7 @@ public final class GhostWorker implements AutoCloseable {
         List<ReservedJob> reserved = new ArrayList<>();
         List<Job> jobs = new ArrayList<>();
         for (byte[] value : store.take(workerId, 0, max, Duration.ofSeconds(1))) {
-            Job job = Job.fromTaken(value, Long.MAX_VALUE, Instant.now()).withRun(WorkerIdentity.newRun());
+            Job job = Job.fromTaken(value, Long.MAX_VALUE, Instant.now()).withRun(WorkerIdentity.newRun(processId));
             reserved.add(new ReservedJob(value, job));
             jobs.add(job);
         }
