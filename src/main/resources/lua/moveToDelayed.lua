@@ -24,7 +24,7 @@ for i = 3, #ARGV, 5 do
   if redis.call('HDEL', ARGV[2] .. holderOf(run), id) == 1 then
     redis.call('LREM', KEYS[1], -1, json)
     redis.call('ZADD', KEYS[2], now + backoff, waiting)
-    redis.call('HSET', record, 'state', 'delayed', 'json', waiting)
+    redis.call('HSET', record, 'state', 'delayed')
     moved = 1
   else
     local state, holder = unpack(redis.call('HMGET', record, 'state', 'run'))

@@ -15,8 +15,8 @@
   Only the run that holds a job may finish it: the job must still be among its process's held jobs. Once a reaper has
   taken it over (its process was taken for dead) it is not, and the result is dropped, so a job is never both
   requeued and finished. A retry of a move whose reply was lost finds the job finished by this run and reports it
-  moved. The record keeps the finished job for lookups and expires with it. Trimming removes the oldest jobs past
-  the count, and the oldest whose record has expired (older than the age), a few per call.
+  moved. The record (its state and run) expires with the job. Trimming removes the oldest jobs past the count, and
+  the oldest whose record has expired (older than the age), a few per call.
   Events: the given event for each job moved, in the same step (the reaper's 'failed'; the worker route passes ''
   and publishes through its wireTap).
   Returns: for each job, 1 if it was moved (now or by an earlier try), 0 if it is no longer this run's.
@@ -34,7 +34,7 @@ for i = 7, #ARGV, 5 do
   if redis.call('HDEL', ARGV[2] .. holderOf(run), id) == 1 then
     redis.call('LREM', KEYS[1], -1, json)
     finishedJobs[#finishedJobs + 1] = finished
-    redis.call('HSET', record, 'state', ARGV[3], 'json', finished)
+    redis.call('HSET', record, 'state', ARGV[3])
     if recordTtl > 0 then
       redis.call('PEXPIRE', record, recordTtl)
     end

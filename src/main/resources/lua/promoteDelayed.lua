@@ -22,7 +22,7 @@ for _, value in ipairs(due) do
   if id then
     redis.call('SADD', KEYS[3], id)
     if redis.call('EXISTS', ARGV[1] .. id) == 1 then
-      redis.call('HSET', ARGV[1] .. id, 'state', 'queued', 'json', value)
+      redis.call('HSET', ARGV[1] .. id, 'state', 'queued')
     end
   end
 end

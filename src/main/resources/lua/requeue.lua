@@ -29,7 +29,7 @@ for i = 4, #ARGV, 4 do
     redis.call('HDEL', held, id)
     redis.call('LREM', KEYS[1], -1, json)
     redis.call('RPUSH', KEYS[2], queued)
-    redis.call('HSET', record, 'state', 'queued', 'json', queued)
+    redis.call('HSET', record, 'state', 'queued')
     redis.call('SADD', KEYS[3], id)
     if event ~= '' then
       redis.call('PUBLISH', ARGV[3], event)

@@ -41,7 +41,7 @@ for i = 5, #ARGV, 4 do
       redis.call('ZREM', KEYS[3], value)
       redis.call('RPUSH', KEYS[2], queued)
       if id ~= '' then
-        redis.call('HSET', ARGV[1] .. id, 'state', 'queued', 'json', queued)
+        redis.call('HSET', ARGV[1] .. id, 'state', 'queued')
       end
       if event ~= '' then
         redis.call('PUBLISH', ARGV[2], event)

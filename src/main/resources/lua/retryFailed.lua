@@ -22,7 +22,7 @@ for i = 4, #ARGV, 4 do
     redis.call('PUBLISH', ARGV[1], event)
     redis.call('SADD', KEYS[3], id)
     local record = ARGV[2] .. id
-    redis.call('HSET', record, 'state', 'queued', 'json', queued)
+    redis.call('HSET', record, 'state', 'queued')
     redis.call('PEXPIRE', record, ARGV[3])
     moved = 1
   end

@@ -82,15 +82,8 @@ public final class JobLists {
         return redis.execute(CLEAR_QUEUE, clearKeys, withRecords ? keys.jobPrefix() : "");
     }
 
-    /**
-     * The failed job with this id, as stored: found through its record, or (a job failed by an earlier version, which
-     * kept no records) searched page by page from the newest.
-     */
+    /** The failed job with this id, as stored, searched page by page from the newest. */
     public Optional<Job> findFailed(String id) {
-        List<Object> record = redis.opsForHash().multiGet(keys.job(id), List.of("state", "json"));
-        if ("failed".equals(record.get(0)) && record.get(1) instanceof String json) {
-            return Optional.of(Job.readOrWrap(json, Instant.now()));
-        }
         String quotedId = JobJson.write(id);
         for (long start = 0; ; start += SCAN_PAGE) {
             List<String> page = redis.opsForList().range(keys.failed(), start, start + SCAN_PAGE - 1);

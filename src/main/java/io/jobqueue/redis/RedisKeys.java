@@ -68,8 +68,8 @@ public record RedisKeys(String queue, String eventsChannel) {
     }
 
     /**
-     * The record of one job (a hash): its state, the worker and run that hold it, and its JSON as it stands in its
-     * current list, so that scripts can find it there; kept for the job's retention once it has finished.
+     * The record of one job (a hash): its state, and the run and worker that hold it (who may move it, and whether a
+     * value pushed again is a copy); kept for the job's retention once it has finished.
      */
     public String job(String id) {
         return jobPrefix() + id;
