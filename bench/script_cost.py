@@ -81,7 +81,7 @@ def drive_current(s, start, n, batch):
         taken = s.call("takeJobs", ["q", "q:reserved:" + worker, "q:fence:" + worker], [len(ids), 0])[1:]
         args = ["q:job:", process, "q:status", "2026-12-02T10:00:00.000Z"]
         for i in ids:
-            args += ["job_%d" % i, f"{process}/run{i}", worker]
+            args += ["job_%d" % i, f"{process}/run{i}", worker, 0]
         s.call("reserveJobs", ["q:workers", "q:announced"], args)
         args = ["q:job:", "q:status", "q:held:"]
         for k, i in enumerate(ids):

@@ -13,6 +13,7 @@
   ARGV[7]  the token of this claim ('<reaper process>/<random>')
   ARGV[8]  the most started jobs to claim in this call
   ARGV[9]  prefix of take fences (job_queue:fence:)
+  ARGV[10] '1' when the reaper's previous claim failed (its reply may have been lost after the claim was made)
 
   A process is dead when its heartbeat has run out and a reaper already found it silent at least ARGV[5] ms ago:
   two sightings, so that a pause of Redis itself (every heartbeat runs out while Redis sleeps) buries nobody; the
@@ -25,6 +26,8 @@
   - the jobs it had started are claimed: held by the reaper's process under this claim's token, so that only this
     reaper moves them next (requeue as 'stalled', or moveToFinished when they stalled too often), and if the reaper
     dies too, the next reaper finds them among its jobs.
+  A claim whose reply was lost leaves jobs held by the reaper's process under a token nobody knows: with ARGV[10],
+  this reaper's earlier claims still held are claimed again under the new token first.
   Events: none (requeue publishes 'stalled').
   Returns: the claimed jobs as id, JSON pairs (flat).
 ]]
@@ -32,6 +35,19 @@
 local now = redisNow()
 local claimed = {}
 local budget = tonumber(ARGV[8])
+if ARGV[10] == '1' then
+  local mine = ARGV[2] .. ARGV[6]
+  local page = redis.call('HSCAN', mine, 0, 'COUNT', 1000)[2]
+  for j = 1, #page, 2 do
+    local id, json = page[j], page[j + 1]
+    if redis.call('HGET', ARGV[1] .. id, 'worker') == 'reaper@' .. ARGV[6] then
+      redis.call('HSET', ARGV[1] .. id, 'run', ARGV[7])
+      claimed[#claimed + 1] = id
+      claimed[#claimed + 1] = json
+      budget = budget - 1
+    end
+  end
+end
 local silent = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 10)
 for _, process in ipairs(silent) do
   if budget <= 0 then

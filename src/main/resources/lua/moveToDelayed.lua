@@ -5,8 +5,8 @@
   KEYS[2]  delayed jobs (job_queue:delayed: sorted set, member = the job's JSON, score = when it is due, Redis ms)
   ARGV[1]  prefix of job records (job_queue:job:)
   ARGV[2]  prefix of the hashes of jobs each process holds (job_queue:held:)
-  ARGV[3 + 5k] .. ARGV[7 + 5k]  for each job: its id, the token of the run that holds it, its JSON in processing,
-                                the job as it waits ('retrying'), the backoff (ms)
+  ARGV[3 + 6k] .. ARGV[8 + 6k]  for each job: its id, the token of the run that holds it, its JSON in processing,
+                                the job as it waits ('retrying'), the backoff (ms), its new rev
 
   The due time is Redis's clock plus the backoff, so a worker whose clock is off delays nothing by its error.
   As in moveToFinished, only the run that holds the job may move it, and a retried move finds it moved.
@@ -17,14 +17,14 @@
 --@include holderOf
 local now = redisNow()
 local result = {}
-for i = 3, #ARGV, 5 do
-  local id, run, json, waiting, backoff = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
+for i = 3, #ARGV, 6 do
+  local id, run, json, waiting, backoff, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4]), ARGV[i + 5]
   local record = ARGV[1] .. id
   local moved = 0
   if redis.call('HDEL', ARGV[2] .. holderOf(run), id) == 1 then
     redis.call('LREM', KEYS[1], -1, json)
     redis.call('ZADD', KEYS[2], now + backoff, waiting)
-    redis.call('HSET', record, 'state', 'delayed')
+    redis.call('HSET', record, 'state', 'delayed', 'rev', rev)
     moved = 1
   else
     local state, holder = unpack(redis.call('HMGET', record, 'state', 'run'))

@@ -9,8 +9,8 @@
   ARGV[1]  prefix of job records (job_queue:job:)
   ARGV[2]  prefix of the hashes of jobs each process holds (job_queue:held:)
   ARGV[3]  events channel (job_status)
-  ARGV[4 + 4k] .. ARGV[7 + 4k]  for each job: its id, the token of the run that holds it (the reaper's claim, or the
-                                worker's run), the job as queued again, the event to publish ('' for none)
+  ARGV[4 + 5k] .. ARGV[8 + 5k]  for each job: its id, the token of the run that holds it (the reaper's claim, or the
+                                worker's run), the job as queued again, the event to publish ('' for none), its new rev
 
   Only the holder may requeue the job (it must be among its process's held jobs, whose hash also gives its JSON in
   processing); a retry whose reply was lost finds it requeued by this run.
@@ -20,8 +20,8 @@
 ]]
 --@include holderOf
 local result = {}
-for i = 4, #ARGV, 4 do
-  local id, run, queued, event = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 4, #ARGV, 5 do
+  local id, run, queued, event, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local record, held = ARGV[1] .. id, ARGV[2] .. holderOf(run)
   local json = redis.call('HGET', held, id)
   local moved = 0
@@ -29,7 +29,7 @@ for i = 4, #ARGV, 4 do
     redis.call('HDEL', held, id)
     redis.call('LREM', KEYS[1], -1, json)
     redis.call('RPUSH', KEYS[2], queued)
-    redis.call('HSET', record, 'state', 'queued')
+    redis.call('HSET', record, 'state', 'queued', 'rev', rev)
     redis.call('SADD', KEYS[3], id)
     if event ~= '' then
       redis.call('PUBLISH', ARGV[3], event)

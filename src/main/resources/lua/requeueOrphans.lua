@@ -10,8 +10,8 @@
   ARGV[2]  events channel (job_status)
   ARGV[3]  how long (ms) a value must stay unheld before it is requeued
   ARGV[4]  prefix of the hashes of jobs each process holds (job_queue:held:)
-  ARGV[5 + 4k] .. ARGV[8 + 4k]  for each value seen in processing: the value, its id ('' if unreadable), the job as
-                                queued again, its 'stalled' event ('' for none)
+  ARGV[5 + 5k] .. ARGV[9 + 5k]  for each value seen in processing: the value, its id ('' if unreadable), the job as
+                                queued again, its 'stalled' event ('' for none), its new rev
 
   A value is held when a registered process holds its job with this very JSON (job_queue:held:<process>). An unheld
   value is marked on the first sweep and requeued on a sweep at least ARGV[3] ms later if still unheld. Marks of
@@ -24,8 +24,8 @@
 local now = redisNow()
 local grace = tonumber(ARGV[3])
 local requeued = 0
-for i = 5, #ARGV, 4 do
-  local value, id, queued, event = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 5, #ARGV, 5 do
+  local value, id, queued, event, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local held = false
   if id ~= '' then
     local process = holderOf(redis.call('HGET', ARGV[1] .. id, 'run') or nil)
@@ -41,7 +41,7 @@ for i = 5, #ARGV, 4 do
       redis.call('ZREM', KEYS[3], value)
       redis.call('RPUSH', KEYS[2], queued)
       if id ~= '' then
-        redis.call('HSET', ARGV[1] .. id, 'state', 'queued')
+        redis.call('HSET', ARGV[1] .. id, 'state', 'queued', 'rev', rev)
       end
       if event ~= '' then
         redis.call('PUBLISH', ARGV[2], event)

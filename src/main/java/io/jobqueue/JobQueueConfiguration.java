@@ -115,7 +115,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
             JobStore store = new JobStore(redis.template(), redis.blockingTemplate(), keys,
                     new JobStore.Retention(retention.completedMaxCount(), retention.completedMaxAgeMs(),
                             retention.failedMaxCount(), retention.failedMaxAgeMs()),
-                    settings.api().idempotencyTtlMs(), identity::processId, settings.redis().timeoutMs() + 500L);
+                    settings.api().idempotencyTtlMs(), settings.redis().timeoutMs() + 500L);
             camel.addService(store, true, true);
             registry.bind("jobStore", store);
             Heartbeat heartbeat = role.worker ? addWorkerServices(camel, settings, redis, keys, store, identity) : null;

@@ -53,10 +53,15 @@ public final class Heartbeat extends BackgroundDuty {
         return registered;
     }
 
-    /** Registers at once, when a worker found the process unregistered. */
-    public synchronized void registerNow() {
-        registered = false;
-        tryRegister();
+    /**
+     * A worker found {@code processId} unregistered: a reaper took it for dead (and gave its jobs away), or Redis lost
+     * its data. The process goes on under a new identity, never the old one: records of the jobs the reaper gave back
+     * still name the old id as their holder, and as a live id again it would make them look held.
+     */
+    public synchronized void registrationLost(String processId) {
+        if (identity.processId().equals(processId)) {
+            takeNewIdentity(processId);
+        }
     }
 
     @Override
@@ -75,15 +80,18 @@ public final class Heartbeat extends BackgroundDuty {
         if (!registered) {
             register();
         } else if (!registry.heartbeat(identity.processId())) {
-            String old = identity.processId();
-            identity.renew();
-            registered = false;
-            LOG.warn("This process was taken for dead (no heartbeat reached Redis for longer than the timeout) and its "
-                    + "jobs went back to the queue; it goes on as {} (was {}). Results of jobs still running here "
-                    + "are dropped.", identity.processId(), old);
-            onNewIdentity.forEach(Runnable::run);
-            register();
+            takeNewIdentity(identity.processId());
         }
+    }
+
+    private void takeNewIdentity(String old) {
+        identity.renew();
+        registered = false;
+        LOG.warn("This process was taken for dead (no heartbeat reached Redis for longer than the timeout) and its "
+                + "jobs went back to the queue; it goes on as {} (was {}). Results of jobs still running here "
+                + "are dropped.", identity.processId(), old);
+        onNewIdentity.forEach(Runnable::run);
+        tryRegister();
     }
 
     private void tryRegister() {

@@ -34,6 +34,7 @@ public final class Reaper extends BackgroundDuty {
     private final int maxStalls;
     private final long confirmMs;
     private final List<Job> unfinishedClaims = new ArrayList<>();
+    private boolean claimMayHaveBeenLost;
 
     public Reaper(WorkerRegistry registry, JobStore store, WorkerIdentity identity, int maxStalls, long intervalMs, long confirmMs) {
         super("reaper", intervalMs);
@@ -51,7 +52,10 @@ public final class Reaper extends BackgroundDuty {
         List<ClaimedJob> claimedNow;
         do {
             String run = WorkerIdentity.newRun(identity.processId());
-            claimedNow = registry.claimDeadWorkers(identity.processId(), run, confirmMs);
+            boolean reclaim = claimMayHaveBeenLost;
+            claimMayHaveBeenLost = true; // until the call below answers
+            claimedNow = registry.claimDeadWorkers(identity.processId(), run, confirmMs, reclaim);
+            claimMayHaveBeenLost = false;
             claims.addAll(readClaims(claimedNow, run));
             giveBack(claims);
             claims.clear();

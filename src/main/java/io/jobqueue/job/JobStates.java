@@ -13,7 +13,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
  *   completed    finished: result, finishedAt
  *   failed       its last attempt failed, or it stalled too often: error, errors, finishedAt
  * </pre>
- * A stall ('stalled' event) is not a state: the job is queued again, with {@code stalls} counted.
+ * A stall ('stalled' event) is not a state: the job is queued again, with {@code stalls} counted. Each time a job is
+ * put back in line (a retry later, a stall, a hand-back, a retry by hand) its {@code rev} goes up by one, and its record
+ * remembers it: an older copy of the job (the same JSON pushed twice by another client) is then told from the job
+ * itself and dropped, instead of running with the counts of its past.
  */
 public final class JobStates {
 
@@ -44,7 +47,7 @@ public final class JobStates {
     /** A failed attempt that is tried again at {@code retryAtMillis} (by this host's clock: informational). */
     public static Job retrying(Attempt attempt, long retryAtMillis) {
         return withError(finished(attempt.job(), RETRYING), attempt.job(), attempt.error())
-                .set("retryAt", JobJson.timestamp(retryAtMillis)).done();
+                .set("retryAt", JobJson.timestamp(retryAtMillis)).set("rev", rev(attempt.job()) + 1).done();
     }
 
     /** A job whose worker died while it ran, queued again: one more stall. */
@@ -52,10 +55,10 @@ public final class JobStates {
         return queuedAgain(running).set("stalls", running.number("stalls", 0) + 1).done();
     }
 
-    /** A job that stalled more often than allowed: failed without an attempt of its own. */
+    /** A job that stalled more often than allowed: failed without an attempt of its own, with this last stall counted. */
     public static Job failedStalled(Job running, String reason) {
-        return withError(running.edit().set("status", FAILED).set("finishedAt", JobJson.timestamp(System.currentTimeMillis())),
-                running, reason).done();
+        return withError(running.edit().set("status", FAILED).set("stalls", running.number("stalls", 0) + 1)
+                .set("finishedAt", JobJson.timestamp(System.currentTimeMillis())), running, reason).done();
     }
 
     /** A job still running when its worker's shutdown timeout ran out, given back to the queue as it was queued. */
@@ -66,6 +69,11 @@ public final class JobStates {
     /** A failed job queued again by hand: attempts reset to 0; the errors of earlier attempts are kept. */
     public static Job retriedByHand(Job failed) {
         return queuedAgain(failed).set("attempts", 0).remove("error", "finishedAt", "stalls").done();
+    }
+
+    /** How many times the job has been put back in line (0 for a job never put back, or pushed by another client). */
+    public static long rev(Job job) {
+        return job.number("rev", 0);
     }
 
     /** The job as an attempt leaves it: the new status, one more finished attempt, when it finished. */
@@ -102,6 +110,6 @@ public final class JobStates {
     }
 
     private static Job.Edit queuedAgain(Job job) {
-        return job.edit().set("status", QUEUED).remove("workerId", "startedAt", "retryAt", "result");
+        return job.edit().set("status", QUEUED).set("rev", rev(job) + 1).remove("workerId", "startedAt", "retryAt", "result");
     }
 }

@@ -49,8 +49,8 @@ final class JobScripts {
     record NewJob(String json, String event, String id, String idempotencyKey) {
     }
 
-    /** One job a worker took: its id ('' for a value that is not a job) and the token of the run that holds it. */
-    record Hold(String id, String run) {
+    /** One job a worker took: its id, the token of the run that holds it, and its rev as taken. */
+    record Hold(String id, String run, long rev) {
     }
 
     /**
@@ -65,15 +65,15 @@ final class JobScripts {
      * A held job's move: its id, the run that holds it, its JSON in processing, its JSON after the move, the event to
      * publish ('' for none), and the backoff (for a retry later, else 0).
      */
-    record Move(String id, String run, String held, String json, String event, long backoffMs) {
+    record Move(String id, String run, String held, String json, String event, long backoffMs, long rev) {
     }
 
-    /** A failed job to retry by hand: its JSON in failed, its id, its JSON as queued again, its 'queued' event. */
-    record Retry(String failed, String id, String queued, String event) {
+    /** A failed job to retry by hand: its JSON in failed, its id, its JSON as queued again, its 'queued' event, its new rev. */
+    record Retry(String failed, String id, String queued, String event, long rev) {
     }
 
-    /** A value found in processing: as it stands there, its id ('' if unreadable), as queued again, its event. */
-    record Orphan(String value, String id, String queued, String event) {
+    /** A value found in processing: as it stands there, its id ('' if unreadable), as queued again, its event, its new rev. */
+    record Orphan(String value, String id, String queued, String event, long rev) {
     }
 
     private final StringRedisTemplate redis;
@@ -153,6 +153,7 @@ final class JobScripts {
             args.add(holds.get(i).id());
             args.add(holds.get(i).run());
             args.add(workers.get(i));
+            args.add(holds.get(i).rev());
         }
         return numbers(textResult(RESERVE_JOBS, List.of(keys.workers(), keys.announced()), args));
     }
@@ -197,7 +198,7 @@ final class JobScripts {
 
     /** moveToDelayed.lua: processing -> delayed; true for each job moved. */
     List<Boolean> moveToDelayed(List<Move> moves) {
-        List<Object> args = new ArrayList<>(2 + 5 * moves.size());
+        List<Object> args = new ArrayList<>(2 + 6 * moves.size());
         args.add(keys.jobPrefix());
         args.add(keys.heldPrefix());
         for (Move move : moves) {
@@ -206,6 +207,7 @@ final class JobScripts {
             args.add(move.held());
             args.add(move.json());
             args.add(move.backoffMs());
+            args.add(move.rev());
         }
         return flags(textResult(MOVE_TO_DELAYED, List.of(keys.processing(), keys.delayed()), args));
     }
@@ -218,7 +220,7 @@ final class JobScripts {
 
     /** requeue.lua: processing -> the front of the queue; true for each job moved. */
     List<Boolean> requeue(List<Move> moves) {
-        List<Object> args = new ArrayList<>(3 + 4 * moves.size());
+        List<Object> args = new ArrayList<>(3 + 5 * moves.size());
         args.add(keys.jobPrefix());
         args.add(keys.heldPrefix());
         args.add(keys.eventsChannel());
@@ -227,6 +229,7 @@ final class JobScripts {
             args.add(move.run());
             args.add(move.json());
             args.add(move.event());
+            args.add(move.rev());
         }
         return flags(textResult(REQUEUE, List.of(keys.processing(), keys.queued(), keys.announced()), args));
     }
@@ -255,6 +258,7 @@ final class JobScripts {
             args.add(retry.id());
             args.add(retry.queued());
             args.add(retry.event());
+            args.add(retry.rev());
         }
         return flags(textResult(RETRY_FAILED, List.of(keys.failed(), keys.queued(), keys.announced()), args));
     }
@@ -271,6 +275,7 @@ final class JobScripts {
             args.add(orphan.id());
             args.add(orphan.queued());
             args.add(orphan.event());
+            args.add(orphan.rev());
         }
         Long requeued = redis.execute(REQUEUE_ORPHANS, ARGS, NUMBER_RESULT,
                 List.of(keys.processing(), keys.queued(), keys.orphans(), keys.workers()), args.toArray());

@@ -3,6 +3,8 @@ package io.jobqueue.redis;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -10,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
@@ -78,7 +79,6 @@ public final class JobStore extends ServiceSupport {
     private final RedisKeys keys;
     private final Retention retention;
     private final long idempotencyTtlMs;
-    private final Supplier<String> processId;
     /** Redis client ids of the connections on which worker threads block in BLMOVE now, by worker id. */
     private final Map<String, Long> blockingTakes = new ConcurrentHashMap<>();
     private final Map<Object, Long> clientIds = new WeakHashMap<>();
@@ -97,18 +97,15 @@ public final class JobStore extends ServiceSupport {
     /**
      * @param blockingRedis the template for blocking takes: its read timeout is longer than the longest block, so that a
      *                      connection that died silently is noticed instead of waited on for ever
-     * @param processId     the id of this process among the workers now ({@link WorkerRegistry}; a process taken for
-     *                      dead registers again under a new one)
      */
     public JobStore(StringRedisTemplate redis, StringRedisTemplate blockingRedis, RedisKeys keys, Retention retention,
-                    long idempotencyTtlMs, Supplier<String> processId, long callTimeoutMs) {
+                    long idempotencyTtlMs, long callTimeoutMs) {
         this.redis = redis;
         this.blockingRedis = blockingRedis;
         this.scripts = new JobScripts(redis, keys);
         this.keys = keys;
         this.retention = retention;
         this.idempotencyTtlMs = idempotencyTtlMs;
-        this.processId = processId;
         this.taker = groupCommit("take", callTimeoutMs, scripts::takeJobs);
         this.reserver = groupCommit("reserve", callTimeoutMs, this::reserveAll);
         this.enqueuer = groupCommit("enqueue", callTimeoutMs, jobs -> scripts.enqueue(jobs, idempotencyTtlMs));
@@ -128,9 +125,6 @@ public final class JobStore extends ServiceSupport {
         return keys;
     }
 
-    private String currentProcessId() {
-        return processId.get();
-    }
 
     // ---- intake
 
@@ -203,7 +197,7 @@ public final class JobStore extends ServiceSupport {
         byte[] one = blockingRedis.execute((RedisCallback<byte[]>) connection -> {
             blockingTakes.put(workerId, clientId(connection));
             return (byte[]) connection.execute("BLMOVE", bytes(keys.queued()), bytes(keys.reserved(workerId)),
-                    bytes("RIGHT"), bytes("RIGHT"), bytes(String.valueOf(wait.toSeconds())));
+                    bytes("RIGHT"), bytes("RIGHT"), bytes(String.valueOf(Math.max(0.01, wait.toMillis() / 1000.0))));
         });
         blockingTakes.remove(workerId);
         return one == null ? List.of() : List.of(one);
@@ -259,31 +253,46 @@ public final class JobStore extends ServiceSupport {
     public Reserved reserve(String workerId, List<Job> jobs) {
         List<Hold> holds = new ArrayList<>(jobs.size());
         for (Job job : jobs) {
-            holds.add(new Hold(job.id(), job.run()));
+            holds.add(new Hold(job.id(), job.run(), JobStates.rev(job)));
         }
         return reserver.call(new Reservation(workerId, holds));
     }
 
     private List<Reserved> reserveAll(List<Reservation> reservations) {
-        List<Hold> holds = new ArrayList<>();
-        List<String> workers = new ArrayList<>();
+        // each worker reserves as the process it took its jobs as (one normally: all the threads of this process)
+        Map<String, List<Reservation>> byProcess = new LinkedHashMap<>();
         for (Reservation reservation : reservations) {
-            holds.addAll(reservation.holds());
-            reservation.holds().forEach(hold -> workers.add(reservation.workerId()));
+            byProcess.computeIfAbsent(processOf(reservation.workerId()), process -> new ArrayList<>()).add(reservation);
         }
-        List<Long> outcome = scripts.reserveJobs(currentProcessId(), holds, workers);
-        List<Reserved> results = new ArrayList<>(reservations.size());
-        boolean registered = outcome.isEmpty() || outcome.get(0) != -1L;
-        int from = 0;
-        for (Reservation reservation : reservations) {
-            List<Boolean> mine = new ArrayList<>(reservation.holds().size());
-            for (int i = 0; i < reservation.holds().size(); i++) {
-                mine.add(registered && outcome.get(from + i) == 1L);
+        Map<Reservation, Reserved> outcomes = new IdentityHashMap<>();
+        byProcess.forEach((process, group) -> {
+            List<Hold> holds = new ArrayList<>();
+            List<String> workers = new ArrayList<>();
+            for (Reservation reservation : group) {
+                holds.addAll(reservation.holds());
+                reservation.holds().forEach(hold -> workers.add(reservation.workerId()));
             }
-            results.add(new Reserved(registered, mine));
-            from += reservation.holds().size();
+            List<Long> outcome = scripts.reserveJobs(process, holds, workers);
+            boolean registered = outcome.isEmpty() || outcome.get(0) != -1L;
+            int from = 0;
+            for (Reservation reservation : group) {
+                List<Boolean> mine = new ArrayList<>(reservation.holds().size());
+                for (int i = 0; i < reservation.holds().size(); i++) {
+                    mine.add(registered && outcome.get(from + i) == 1L);
+                }
+                outcomes.put(reservation, new Reserved(registered, mine));
+                from += reservation.holds().size();
+            }
+        });
+        List<Reserved> results = new ArrayList<>(reservations.size());
+        for (Reservation reservation : reservations) {
+            results.add(outcomes.get(reservation));
         }
         return results;
+    }
+
+    private static String processOf(String workerId) {
+        return workerId.substring(0, workerId.lastIndexOf('-'));
     }
 
     /**
@@ -331,7 +340,7 @@ public final class JobStore extends ServiceSupport {
     }
 
     private static Move move(Job held, Job after, String event, long backoffMs) {
-        return new Move(held.id(), held.run(), held.stored(), after.json(), event, backoffMs);
+        return new Move(held.id(), held.run(), held.stored(), after.json(), event, backoffMs, JobStates.rev(after));
     }
 
     private static CompletableFuture<Job> moved(CompletableFuture<Boolean> move, Job after) {
@@ -349,7 +358,7 @@ public final class JobStore extends ServiceSupport {
             Job job = Job.fromTaken(value, Long.MAX_VALUE, now);
             ids.add(job.invalidReason() == null ? job.id() : "");
         }
-        return scripts.releaseReserved(keys.reserved(workerId), currentProcessId(), taken, ids);
+        return scripts.releaseReserved(keys.reserved(workerId), processOf(workerId), taken, ids);
     }
 
     // ---- what others do to a worker's jobs
@@ -385,7 +394,7 @@ public final class JobStore extends ServiceSupport {
         for (Job failed : failedJobs) {
             Job again = JobStates.retriedByHand(failed);
             queued.add(again);
-            retries.add(new Retry(failed.stored(), again.id(), again.json(), JobEvent.of(again, now).json()));
+            retries.add(new Retry(failed.stored(), again.id(), again.json(), JobEvent.of(again, now).json(), JobStates.rev(again)));
         }
         List<Boolean> moved = scripts.retryFailed(retries, WAITING_RECORD_TTL_MS);
         List<Job> result = new ArrayList<>();
@@ -413,11 +422,12 @@ public final class JobStore extends ServiceSupport {
         for (String value : values) {
             Job job = Job.readOrWrap(value, Instant.ofEpochMilli(now));
             if (job.invalidReason() != null) {
-                seen.add(new Orphan(value, "", value, ""));
+                seen.add(new Orphan(value, "", value, "", 0));
             } else {
                 JobEvent stalled = new JobEvent(job.id(), JobStates.STALLED, job.text("workerId"), JobJson.timestamp(now),
                         "no live worker process held it", null);
-                seen.add(new Orphan(value, job.id(), JobStates.stalled(job).json(), stalled.json()));
+                Job queued = JobStates.stalled(job);
+                seen.add(new Orphan(value, job.id(), queued.json(), stalled.json(), JobStates.rev(queued)));
             }
         }
         return seen.isEmpty() ? 0 : scripts.requeueOrphans(graceMs, seen);

@@ -78,12 +78,14 @@ public final class WorkerRegistry {
     /**
      * Takes over the jobs of processes found silent for at least {@code confirmMs} on two reaper passes: their reserved
      * jobs go back to the queue at once, their started jobs are returned here (at most {@link #JOBS_PER_CLAIM}; call
-     * again for more), held by {@code reaperProcessId} under {@code claimRun} for the reaper to requeue or fail.
+     * again for more), held by {@code reaperProcessId} under {@code claimRun} for the reaper to requeue or fail. With
+     * {@code reclaimOwn} (the reaper's previous call failed, and may have claimed jobs whose reply was lost), this
+     * reaper's earlier claims still held come back too, under the new token.
      */
-    public List<ClaimedJob> claimDeadWorkers(String reaperProcessId, String claimRun, long confirmMs) {
+    public List<ClaimedJob> claimDeadWorkers(String reaperProcessId, String claimRun, long confirmMs, boolean reclaimOwn) {
         List<Object> flat = redis.execute(CLAIM_DEAD_WORKERS, List.of(keys.workers(), keys.suspects(), keys.queued()),
                 keys.jobPrefix(), keys.heldPrefix(), keys.workerPrefix(), keys.reservedPrefix(), String.valueOf(confirmMs),
-                reaperProcessId, claimRun, String.valueOf(JOBS_PER_CLAIM), keys.fencePrefix());
+                reaperProcessId, claimRun, String.valueOf(JOBS_PER_CLAIM), keys.fencePrefix(), reclaimOwn ? "1" : "0");
         List<ClaimedJob> claimed = new ArrayList<>(flat.size() / 2);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             claimed.add(new ClaimedJob((String) flat.get(i), (String) flat.get(i + 1)));

@@ -195,8 +195,10 @@ final class JobQueueConsumer extends DefaultConsumer {
         slot.recover = false;
         List<ReservedJob> read = new ArrayList<>(taken.size());
         Instant now = Instant.now();
+        // held under the process the values were taken as, even if it takes a new identity meanwhile
+        String process = WorkerIdentity.processOf(workerId);
         for (byte[] value : taken) {
-            read.add(new ReservedJob(value, Job.fromTaken(value, maxJobBytes, now).withRun(WorkerIdentity.newRun(identity.processId()))));
+            read.add(new ReservedJob(value, Job.fromTaken(value, maxJobBytes, now).withRun(WorkerIdentity.newRun(process))));
         }
         return read;
     }
@@ -224,7 +226,8 @@ final class JobQueueConsumer extends DefaultConsumer {
         JobStore.Reserved outcome = jobs.isEmpty() ? new JobStore.Reserved(heartbeat.isRegistered(), List.of())
                 : store.reserve(slot.workerId, jobs);
         if (!outcome.registered()) {
-            heartbeat.registerNow();
+            // taken as a process a reaper took for dead: the values it moved back are the queue's, not ours
+            heartbeat.registrationLost(WorkerIdentity.processOf(slot.workerId));
             store.releaseReserved(slot.workerId, taken.stream().map(ReservedJob::taken).toList());
             return;
         }

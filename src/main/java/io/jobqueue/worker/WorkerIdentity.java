@@ -29,6 +29,11 @@ public final class WorkerIdentity {
         return processId + "-" + thread;
     }
 
+    /** The process a worker id belongs to ({@code <process>-<n>}). */
+    public static String processOf(String workerId) {
+        return workerId.substring(0, workerId.lastIndexOf('-'));
+    }
+
     /** A new life: a new process id, under which the process registers again. */
     public synchronized String renew() {
         processId = hostAndPid + "-" + nonce();
