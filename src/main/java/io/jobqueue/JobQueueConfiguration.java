@@ -15,6 +15,7 @@ import io.jobqueue.job.RetryPolicy;
 import io.jobqueue.monitor.MonitorConsole;
 import io.jobqueue.monitor.MonitorRoutes;
 import io.jobqueue.redis.EmbeddedRedis;
+import io.jobqueue.redis.JobIntake;
 import io.jobqueue.redis.JobLists;
 import io.jobqueue.redis.JobStore;
 import io.jobqueue.redis.RedisKeys;
@@ -55,7 +56,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
      * deregisters it), then the event publisher, the store and Redis.
      */
     private static Heartbeat addWorkerServices(CamelContext camel, JobQueueSettings settings, RedisSetup redis, RedisKeys keys,
-                                               JobStore store, WorkerIdentity identity) throws Exception {
+                                               JobStore store, JobLists lists, WorkerIdentity identity) throws Exception {
         Registry registry = camel.getRegistry();
         JobEvents events = new JobEvents(redis.template(), keys.eventsChannel());
         camel.addService(events, true, true);
@@ -69,7 +70,7 @@ final class JobQueueConfiguration implements CamelConfiguration {
         camel.addService(new Reaper(workers, store, identity, liveness.maxStalls(), liveness.reaperIntervalMs(),
                 liveness.confirmMs()), true, true);
         camel.addService(new DelayedJobsPromoter(store, settings.schedulerIntervalMs()), true, true);
-        camel.addService(new OrphanSweep(store, ORPHAN_SWEEP_INTERVAL_MS), true, true);
+        camel.addService(new OrphanSweep(lists, ORPHAN_SWEEP_INTERVAL_MS), true, true);
         return heartbeat;
     }
 
@@ -108,23 +109,29 @@ final class JobQueueConfiguration implements CamelConfiguration {
         JobLists lists = new JobLists(redis.template(), keys);
         registry.bind("jobLists", lists);
 
-        RetryPolicy retryPolicy = new RetryPolicy(settings.retry());
-        WorkerIdentity identity = new WorkerIdentity();
         if (role.api || role.worker) {
-            JobQueueSettings.Retention retention = settings.retention();
-            JobStore store = new JobStore(redis.template(), redis.blockingTemplate(), keys,
-                    new JobStore.Retention(retention.completedMaxCount(), retention.completedMaxAgeMs(),
-                            retention.failedMaxCount(), retention.failedMaxAgeMs()),
-                    settings.api().idempotencyTtlMs(), settings.redis().timeoutMs() + 500L);
-            camel.addService(store, true, true);
-            registry.bind("jobStore", store);
-            Heartbeat heartbeat = role.worker ? addWorkerServices(camel, settings, redis, keys, store, identity) : null;
-            camel.addComponent("jobqueue", new JobQueueComponent(store, heartbeat, role.worker ? identity : null, settings));
+            long callTimeoutMs = settings.redis().timeoutMs() + 500L;
+            JobIntake intake = new JobIntake(redis.template(), keys, settings.api().idempotencyTtlMs(), callTimeoutMs);
+            camel.addService(intake, true, true);
+            JobStore store = null;
+            Heartbeat heartbeat = null;
+            WorkerIdentity identity = null;
             if (role.worker) {
-                addWorkerRoutes(camel, settings, store, retryPolicy);
+                JobQueueSettings.Retention retention = settings.retention();
+                store = new JobStore(redis.template(), redis.blockingTemplate(), keys,
+                        new JobStore.Retention(retention.completedMaxCount(), retention.completedMaxAgeMs(),
+                                retention.failedMaxCount(), retention.failedMaxAgeMs()), callTimeoutMs);
+                camel.addService(store, true, true);
+                registry.bind("jobStore", store);
+                identity = new WorkerIdentity();
+                heartbeat = addWorkerServices(camel, settings, redis, keys, store, lists, identity);
+            }
+            camel.addComponent("jobqueue", new JobQueueComponent(intake, store, heartbeat, identity, settings));
+            if (role.worker) {
+                addWorkerRoutes(camel, settings, store, new RetryPolicy(settings.retry()));
             }
             if (role.api) {
-                registry.bind("jobRequests", new JobRequests(lists, store, settings.api().maxBulkJobs(), settings.jobs().maxBytes()));
+                registry.bind("jobRequests", new JobRequests(lists, settings.api().maxBulkJobs(), settings.jobs().maxBytes()));
                 registry.bind("apiErrors", new ApiErrors());
                 registry.bind("apiHeaders", new ApiHeaders());
             }

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
-import io.jobqueue.redis.JobStore;
+import io.jobqueue.redis.JobIntake;
 import io.jobqueue.redis.RedisSetup;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -31,7 +31,7 @@ public final class ApiErrors {
         } else if (error instanceof IllegalArgumentException invalid) {
             status = 400;
             message = invalid.getMessage();
-        } else if (error instanceof JobStore.PartlyEnqueuedException partly) {
+        } else if (error instanceof JobIntake.PartlyEnqueuedException partly) {
             status = 503;
             List<String> ids = partly.enqueued().stream().map(Job::id).toList();
             respond(exchange, status, Map.of("error", "Redis failed midway: the first " + ids.size()

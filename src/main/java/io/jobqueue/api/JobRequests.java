@@ -9,7 +9,6 @@ import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
 import io.jobqueue.job.ObjectJson;
 import io.jobqueue.redis.JobLists;
-import io.jobqueue.redis.JobStore;
 import io.jobqueue.redis.QueueType;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
@@ -21,14 +20,12 @@ public final class JobRequests {
     private static final int MAX_PAGE = 1000;
 
     private final JobLists lists;
-    private final JobStore store;
     private final int maxBulkJobs;
     private final JobSize jobSize;
 
     /** @param maxJobBytes {@code jobqueue.job.max-bytes}: a job larger than this is refused at intake (413) */
-    public JobRequests(JobLists lists, JobStore store, int maxBulkJobs, long maxJobBytes) {
+    public JobRequests(JobLists lists, int maxBulkJobs, long maxJobBytes) {
         this.lists = lists;
-        this.store = store;
         this.maxBulkJobs = maxBulkJobs;
         this.jobSize = new JobSize(maxJobBytes);
     }
@@ -103,7 +100,7 @@ public final class JobRequests {
             throw new ApiException(409, "'" + id + "' is not a job (" + failed.invalidReason()
                     + "), so it cannot be retried; its text is in its 'raw' field");
         }
-        List<Job> moved = store.retryFailed(List.of(failed));
+        List<Job> moved = lists.retryFailed(List.of(failed));
         if (moved.isEmpty()) {
             throw new ApiException(404, "no failed job with id '" + id + "' (it was just moved or removed)");
         }
@@ -131,7 +128,7 @@ public final class JobRequests {
                 }
             }
             if (!jobs.isEmpty()) {
-                store.retryFailed(jobs).forEach(job -> ids.add(job.id()));
+                lists.retryFailed(jobs).forEach(job -> ids.add(job.id()));
             }
         }
         Map<String, Object> answer = new LinkedHashMap<>();

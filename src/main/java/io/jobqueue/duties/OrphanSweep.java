@@ -2,7 +2,7 @@ package io.jobqueue.duties;
 
 import java.util.List;
 
-import io.jobqueue.redis.JobStore;
+import io.jobqueue.redis.JobLists;
 
 /**
  * A safety net, run rarely: values in the processing list that no live process holds (left there by an earlier
@@ -16,18 +16,18 @@ public final class OrphanSweep extends BackgroundDuty {
     private static final int PAGE = 100;
     private static final int MAX_PAGES = 20;
 
-    private final JobStore store;
+    private final JobLists lists;
 
-    public OrphanSweep(JobStore store, long intervalMs) {
+    public OrphanSweep(JobLists lists, long intervalMs) {
         super("orphan-sweep", intervalMs);
-        this.store = store;
+        this.lists = lists;
     }
 
     @Override
     protected void runOnce() {
         for (int page = 0; page < MAX_PAGES; page++) {
-            List<String> values = store.processingPage((long) page * PAGE, PAGE);
-            store.requeueOrphans(values, GRACE_MS);
+            List<String> values = lists.processingPage((long) page * PAGE, PAGE);
+            lists.requeueOrphans(values, GRACE_MS);
             if (values.size() < PAGE) {
                 break;
             }

@@ -13,12 +13,20 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobqueue.job.Job;
+import io.jobqueue.job.JobEvent;
 import io.jobqueue.job.JobJson;
+import io.jobqueue.job.JobStates;
+import io.jobqueue.redis.JobScripts.Orphan;
+import io.jobqueue.redis.JobScripts.Retry;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
-/** Reading and clearing the lists, for the API and the monitor. */
+/**
+ * Reading the lists, and what is done to them from outside the workers: clearing them, retrying failed jobs by hand
+ * (retryFailed.lua, publishes 'queued'), and returning values in processing that no live process holds (the orphan
+ * sweep: requeueOrphans.lua, publishes 'stalled'). For the API, the monitor and the orphan sweep.
+ */
 public final class JobLists {
 
     private static final RedisScript<Long> CLEAR_QUEUE = LuaScript.returningNumber("clearQueue");
@@ -26,10 +34,12 @@ public final class JobLists {
 
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
+    private final JobScripts scripts;
 
     public JobLists(StringRedisTemplate redis, RedisKeys keys) {
         this.redis = redis;
         this.keys = keys;
+        this.scripts = new JobScripts(redis, keys);
     }
 
     /** How many jobs are in each place, by API name, in one round trip. */
@@ -113,6 +123,57 @@ public final class JobLists {
         }
         return jobs;
     }
+
+    /**
+     * failed -> queued, by hand, for the given jobs as they are stored in the failed list: back of the line, attempts
+     * reset to 0 (the errors of earlier attempts are kept), announced by 'queued'. Returns the jobs moved.
+     */
+    public List<Job> retryFailed(List<Job> failedJobs) {
+        List<Job> queued = new ArrayList<>(failedJobs.size());
+        List<Retry> retries = new ArrayList<>(failedJobs.size());
+        long now = System.currentTimeMillis();
+        for (Job failed : failedJobs) {
+            Job again = JobStates.retriedByHand(failed);
+            queued.add(again);
+            retries.add(new Retry(failed.stored(), again.id(), again.json(), JobEvent.of(again, now).json(), JobStates.rev(again)));
+        }
+        List<Boolean> moved = scripts.retryFailed(retries, JobStore.WAITING_RECORD_TTL_MS);
+        List<Job> result = new ArrayList<>();
+        for (int i = 0; i < queued.size(); i++) {
+            if (moved.get(i)) {
+                result.add(queued.get(i).asStored());
+            }
+        }
+        return result;
+    }
+
+    /** One page of the processing list as stored, for the orphan sweep. */
+    public List<String> processingPage(long start, int count) {
+        List<String> page = redis.opsForList().range(keys.processing(), start, start + count - 1);
+        return page == null ? List.of() : page;
+    }
+
+    /**
+     * processing -> queued, as 'stalled', for those of {@code values} (as read from the processing list) that no live
+     * process has held for {@code graceMs}. Returns how many moved.
+     */
+    public long requeueOrphans(List<String> values, long graceMs) {
+        List<Orphan> seen = new ArrayList<>(values.size());
+        long now = System.currentTimeMillis();
+        for (String value : values) {
+            Job job = Job.readOrWrap(value, Instant.ofEpochMilli(now));
+            if (job.invalidReason() != null) {
+                seen.add(new Orphan(value, "", value, "", 0));
+            } else {
+                JobEvent stalled = new JobEvent(job.id(), JobStates.STALLED, job.text("workerId"), JobJson.timestamp(now),
+                        "no live worker process held it", null);
+                Job queued = JobStates.stalled(job);
+                seen.add(new Orphan(value, job.id(), queued.json(), stalled.json(), JobStates.rev(queued)));
+            }
+        }
+        return seen.isEmpty() ? 0 : scripts.requeueOrphans(graceMs, seen);
+    }
+
 
     private static JsonNode readOrWrap(String value) {
         try {

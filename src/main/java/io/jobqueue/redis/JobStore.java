@@ -34,8 +34,9 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  * What happens to a job: one method per transition, each one atomic step in Redis (a Lua script in
  * {@code src/main/resources/lua}, called by {@link JobScripts}, or BLMOVE). What a job looks like after each one is
  * decided by {@link JobStates}.
+ * Jobs come in through {@link JobIntake}; what is done to them by hand (retry, clear) and by the orphan sweep is
+ * {@link JobLists}'s.
  * <pre>
- *   enqueue[All]       (new)      -> queued       enqueue.lua          (publishes 'queued')
  *   take               queued     -> reserved     takeJobs.lua, or BLMOVE when the queue is empty
  *   reserve            (claims the taken jobs: a copy of a job held elsewhere is dropped)   reserveJobs.lua
  *   start              reserved   -> processing   startJobs.lua        (publishes 'processing')
@@ -46,15 +47,13 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  *   releaseReserved    reserved   -> queued       releaseReserved.lua  (never started: the worker stops, or is stuck)
  *   requeue            processing -> queued       requeue.lua          ('stalled' from a reaper; handed back at shutdown)
  *   failStalled        processing -> failed       moveToFinished.lua   (stalled too often; publishes 'failed')
- *   retryFailed        failed     -> queued       retryFailed.lua      (by hand; publishes 'queued')
- *   requeueOrphans     processing -> queued       requeueOrphans.lua   (values no live process holds)
  * </pre>
  * Only the run that holds a job (its token, {@link Job#run()}) may move it, and every script finds a move it already
  * made (a retry whose reply was lost) and reports it done: each transition is safe to run again.
  * <p>
- * The transitions that every worker thread calls (take, reserve, start, finish) and enqueue, which every HTTP request
- * calls, are group-committed by a {@link Batcher}: one script run serves every call that arrived while the previous
- * run was in flight. Starting and finishing return futures, so that a worker goes on while the move is in flight.
+ * The transitions that every worker thread calls (take, reserve, start, finish) are group-committed by a
+ * {@link Batcher}: one script run serves every call that arrived while the previous run was in flight. Starting and
+ * finishing return futures, so that a worker goes on while the move is in flight.
  */
 public final class JobStore extends ServiceSupport {
 
@@ -69,22 +68,16 @@ public final class JobStore extends ServiceSupport {
     public record Reserved(boolean registered, List<Boolean> mine) {
     }
 
-    /** The outcome of an enqueue: the job, and whether it is new (false: its idempotency key had made it before). */
-    public record Enqueued(Job job, boolean created) {
-    }
-
     private final StringRedisTemplate redis;
     private final StringRedisTemplate blockingRedis;
     private final JobScripts scripts;
     private final RedisKeys keys;
     private final Retention retention;
-    private final long idempotencyTtlMs;
     /** Redis client ids of the connections on which worker threads block in BLMOVE now, by worker id. */
     private final Map<String, Long> blockingTakes = new ConcurrentHashMap<>();
     private final Map<Object, Long> clientIds = new WeakHashMap<>();
     private final Batcher<JobScripts.Take, List<byte[]>> taker;
     private final Batcher<Reservation, Reserved> reserver;
-    private final Batcher<NewJob, String> enqueuer;
     private final Batcher<Start, Long> starter;
     private final Batcher<Move, Boolean> completer;
     private final Batcher<Move, Boolean> failer;
@@ -99,16 +92,14 @@ public final class JobStore extends ServiceSupport {
      *                      connection that died silently is noticed instead of waited on for ever
      */
     public JobStore(StringRedisTemplate redis, StringRedisTemplate blockingRedis, RedisKeys keys, Retention retention,
-                    long idempotencyTtlMs, long callTimeoutMs) {
+                    long callTimeoutMs) {
         this.redis = redis;
         this.blockingRedis = blockingRedis;
         this.scripts = new JobScripts(redis, keys);
         this.keys = keys;
         this.retention = retention;
-        this.idempotencyTtlMs = idempotencyTtlMs;
         this.taker = groupCommit("take", callTimeoutMs, scripts::takeJobs);
         this.reserver = groupCommit("reserve", callTimeoutMs, this::reserveAll);
-        this.enqueuer = groupCommit("enqueue", callTimeoutMs, jobs -> scripts.enqueue(jobs, idempotencyTtlMs));
         this.starter = groupCommit("start", callTimeoutMs, scripts::startJobs);
         this.completer = groupCommit("complete", callTimeoutMs, moves -> scripts.moveToFinished(keys.completed(),
                 JobStates.COMPLETED, retention.completedCount(), retention.completedAgeMs(), moves));
@@ -117,7 +108,7 @@ public final class JobStore extends ServiceSupport {
         this.delayer = groupCommit("delay", callTimeoutMs, scripts::moveToDelayed);
     }
 
-    private static <I, R> Batcher<I, R> groupCommit(String name, long callTimeoutMs, Function<List<I>, List<R>> script) {
+    static <I, R> Batcher<I, R> groupCommit(String name, long callTimeoutMs, Function<List<I>, List<R>> script) {
         return new Batcher<>(name, 1000, callTimeoutMs, script);
     }
 
@@ -125,60 +116,6 @@ public final class JobStore extends ServiceSupport {
         return keys;
     }
 
-
-    // ---- intake
-
-    /** (new) -> queued: LPUSH the job and publish its 'queued' event in one step. */
-    public Enqueued enqueue(Job job, String idempotencyKey) {
-        String existing = enqueuer.call(newJob(job, idempotencyKey));
-        return existing == null ? new Enqueued(job.asStored(), true) : new Enqueued(Job.parse(existing), false);
-    }
-
-    /**
-     * (new) -> queued, for many jobs: they join the enqueue group commit, which writes up to 1000 per script run while
-     * this thread is still handing in the rest. Each run is atomic; if Redis fails, the jobs of the runs that succeeded
-     * stay queued and the exception lists them ({@link PartlyEnqueuedException}).
-     */
-    public List<Job> enqueueAll(List<Job> jobs) {
-        List<CompletableFuture<String>> runs = new ArrayList<>(jobs.size());
-        for (Job job : jobs) {
-            runs.add(enqueuer.submit(newJob(job, "")));
-        }
-        List<Job> stored = new ArrayList<>(jobs.size());
-        RuntimeException failure = null;
-        for (int i = 0; i < jobs.size(); i++) {
-            try {
-                runs.get(i).join();
-                stored.add(jobs.get(i).asStored());
-            } catch (CompletionException e) {
-                failure = e.getCause() instanceof RuntimeException cause ? cause : e;
-            }
-        }
-        if (failure != null) {
-            throw new PartlyEnqueuedException(stored, failure);
-        }
-        return stored;
-    }
-
-    /** A job to enqueue and its 'queued' event, written by the caller's thread, not the group commit's. */
-    private static NewJob newJob(Job job, String idempotencyKey) {
-        return new NewJob(job.json(), JobEvent.of(job, System.currentTimeMillis()).json(), job.id(),
-                idempotencyKey == null ? "" : idempotencyKey);
-    }
-
-    /** Redis failed in the middle of {@link #enqueueAll}: {@link #enqueued()} are queued, the rest are not. */
-    public static final class PartlyEnqueuedException extends RuntimeException {
-        private final transient List<Job> enqueued;
-
-        PartlyEnqueuedException(List<Job> enqueued, RuntimeException cause) {
-            super(enqueued.size() + " jobs were enqueued before Redis failed: " + cause.getMessage(), cause);
-            this.enqueued = enqueued;
-        }
-
-        public List<Job> enqueued() {
-            return enqueued;
-        }
-    }
 
     // ---- a worker's life with a job
 
@@ -383,56 +320,6 @@ public final class JobStore extends ServiceSupport {
         return scripts.promoteDelayed(max);
     }
 
-    /**
-     * failed -> queued, by hand, for the given jobs as they are stored in the failed list: back of the line, attempts
-     * reset to 0 (the errors of earlier attempts are kept), announced by 'queued'. Returns the jobs moved.
-     */
-    public List<Job> retryFailed(List<Job> failedJobs) {
-        List<Job> queued = new ArrayList<>(failedJobs.size());
-        List<Retry> retries = new ArrayList<>(failedJobs.size());
-        long now = System.currentTimeMillis();
-        for (Job failed : failedJobs) {
-            Job again = JobStates.retriedByHand(failed);
-            queued.add(again);
-            retries.add(new Retry(failed.stored(), again.id(), again.json(), JobEvent.of(again, now).json(), JobStates.rev(again)));
-        }
-        List<Boolean> moved = scripts.retryFailed(retries, WAITING_RECORD_TTL_MS);
-        List<Job> result = new ArrayList<>();
-        for (int i = 0; i < queued.size(); i++) {
-            if (moved.get(i)) {
-                result.add(queued.get(i).asStored());
-            }
-        }
-        return result;
-    }
-
-    /** One page of the processing list as stored, for the orphan sweep. */
-    public List<String> processingPage(long start, int count) {
-        List<String> page = redis.opsForList().range(keys.processing(), start, start + count - 1);
-        return page == null ? List.of() : page;
-    }
-
-    /**
-     * processing -> queued, as 'stalled', for those of {@code values} (as read from the processing list) that no live
-     * process has held for {@code graceMs}. Returns how many moved.
-     */
-    public long requeueOrphans(List<String> values, long graceMs) {
-        List<Orphan> seen = new ArrayList<>(values.size());
-        long now = System.currentTimeMillis();
-        for (String value : values) {
-            Job job = Job.readOrWrap(value, Instant.ofEpochMilli(now));
-            if (job.invalidReason() != null) {
-                seen.add(new Orphan(value, "", value, "", 0));
-            } else {
-                JobEvent stalled = new JobEvent(job.id(), JobStates.STALLED, job.text("workerId"), JobJson.timestamp(now),
-                        "no live worker process held it", null);
-                Job queued = JobStates.stalled(job);
-                seen.add(new Orphan(value, job.id(), queued.json(), stalled.json(), JobStates.rev(queued)));
-            }
-        }
-        return seen.isEmpty() ? 0 : scripts.requeueOrphans(graceMs, seen);
-    }
-
     public Retention retention() {
         return retention;
     }
@@ -443,11 +330,11 @@ public final class JobStore extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        ServiceHelper.startService(taker, reserver, enqueuer, starter, completer, failer, delayer);
+        ServiceHelper.startService(taker, reserver, starter, completer, failer, delayer);
     }
 
     @Override
     protected void doStop() {
-        ServiceHelper.stopService(taker, reserver, enqueuer, starter, completer, failer, delayer);
+        ServiceHelper.stopService(taker, reserver, starter, completer, failer, delayer);
     }
 }

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import io.jobqueue.JobQueueSettings;
 import io.jobqueue.duties.Heartbeat;
+import io.jobqueue.redis.JobIntake;
 import io.jobqueue.redis.JobStore;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
@@ -15,13 +16,16 @@ import org.apache.camel.support.DefaultComponent;
  */
 public final class JobQueueComponent extends DefaultComponent {
 
+    private final JobIntake intake;
     private final JobStore store;
     private final Heartbeat heartbeat;
     private final WorkerIdentity identity;
     private final JobQueueSettings settings;
 
-    /** {@code heartbeat} and {@code identity} are null in a process that only enqueues (the api role). */
-    public JobQueueComponent(JobStore store, Heartbeat heartbeat, WorkerIdentity identity, JobQueueSettings settings) {
+    /** {@code store}, {@code heartbeat} and {@code identity} are null in a process that only enqueues (the api role). */
+    public JobQueueComponent(JobIntake intake, JobStore store, Heartbeat heartbeat, WorkerIdentity identity,
+                             JobQueueSettings settings) {
+        this.intake = intake;
         this.store = store;
         this.heartbeat = heartbeat;
         this.identity = identity;
@@ -30,11 +34,11 @@ public final class JobQueueComponent extends DefaultComponent {
 
     @Override
     protected Endpoint createEndpoint(String uri, String queueName, Map<String, Object> parameters) throws Exception {
-        if (!queueName.equals(store.keys().queue())) {
+        if (!queueName.equals(settings.queueName())) {
             throw new IllegalArgumentException("jobqueue:" + queueName + ": this process serves the queue '"
-                    + store.keys().queue() + "' (jobqueue.queue-name)");
+                    + settings.queueName() + "' (jobqueue.queue-name)");
         }
-        JobQueueEndpoint endpoint = new JobQueueEndpoint(uri, this, store, heartbeat, identity, settings);
+        JobQueueEndpoint endpoint = new JobQueueEndpoint(uri, this, intake, store, heartbeat, identity, settings);
         setProperties(endpoint, parameters);
         return endpoint;
     }

@@ -2,6 +2,7 @@ package io.jobqueue.worker;
 
 import io.jobqueue.JobQueueSettings;
 import io.jobqueue.duties.Heartbeat;
+import io.jobqueue.redis.JobIntake;
 import io.jobqueue.redis.JobStore;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
@@ -11,15 +12,17 @@ import org.apache.camel.support.DefaultEndpoint;
 /** One queue, as a Camel endpoint. Option: {@code concurrency} (default {@code jobqueue.worker.concurrency}). */
 public final class JobQueueEndpoint extends DefaultEndpoint {
 
+    private final JobIntake intake;
     private final JobStore store;
     private final Heartbeat heartbeat;
     private final WorkerIdentity identity;
     private final JobQueueSettings settings;
     private int concurrency;
 
-    JobQueueEndpoint(String uri, JobQueueComponent component, JobStore store, Heartbeat heartbeat, WorkerIdentity identity,
-                     JobQueueSettings settings) {
+    JobQueueEndpoint(String uri, JobQueueComponent component, JobIntake intake, JobStore store, Heartbeat heartbeat,
+                     WorkerIdentity identity, JobQueueSettings settings) {
         super(uri, component);
+        this.intake = intake;
         this.store = store;
         this.heartbeat = heartbeat;
         this.identity = identity;
@@ -38,7 +41,7 @@ public final class JobQueueEndpoint extends DefaultEndpoint {
 
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
-        if (heartbeat == null) {
+        if (store == null) {
             throw new IllegalStateException(getEndpointUri() + ": this process runs no workers (its role only enqueues)");
         }
         JobQueueConsumer consumer = new JobQueueConsumer(this, processor, store, heartbeat, identity, settings.worker(),
@@ -49,6 +52,6 @@ public final class JobQueueEndpoint extends DefaultEndpoint {
 
     @Override
     public Producer createProducer() {
-        return new JobQueueProducer(this, store);
+        return new JobQueueProducer(this, intake);
     }
 }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobJson;
 import io.jobqueue.job.ObjectJson;
-import io.jobqueue.redis.JobStore;
+import io.jobqueue.redis.JobIntake;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.DefaultProducer;
@@ -31,11 +31,11 @@ public final class JobQueueProducer extends DefaultProducer {
     public static final String CREATED = "JobCreated";
     private static final int MAX_IDEMPOTENCY_KEY_CHARS = 200;
 
-    private final JobStore store;
+    private final JobIntake intake;
 
-    JobQueueProducer(JobQueueEndpoint endpoint, JobStore store) {
+    JobQueueProducer(JobQueueEndpoint endpoint, JobIntake intake) {
         super(endpoint);
-        this.store = store;
+        this.intake = intake;
     }
 
     @Override
@@ -50,7 +50,7 @@ public final class JobQueueProducer extends DefaultProducer {
             for (Object element : elements) {
                 jobs.add(newJob(element, now, maxAttempts, timeoutMs));
             }
-            List<Job> enqueued = store.enqueueAll(jobs);
+            List<Job> enqueued = intake.enqueueAll(jobs);
             // written by hand: the ids are ours (plain ASCII), and there may be 100,000 of them
             StringBuilder reply = new StringBuilder(40 + 32 * enqueued.size())
                     .append("{\"count\":").append(enqueued.size()).append(",\"ids\":[");
@@ -59,7 +59,7 @@ public final class JobQueueProducer extends DefaultProducer {
             }
             message.setBody(reply.append("]}").toString());
         } else {
-            JobStore.Enqueued enqueued = store.enqueue(newJob(body, now, maxAttempts, timeoutMs), idempotencyKey(message));
+            JobIntake.Enqueued enqueued = intake.enqueue(newJob(body, now, maxAttempts, timeoutMs), idempotencyKey(message));
             message.setBody(enqueued.job().json());
             message.setHeader(JOB_ID, enqueued.job().id());
             message.setHeader(CREATED, enqueued.created());

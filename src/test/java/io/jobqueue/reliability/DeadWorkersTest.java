@@ -14,7 +14,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.Role;
 import io.jobqueue.job.JobJson;
-import io.jobqueue.redis.JobStore;
+import io.jobqueue.redis.JobLists;
 import io.jobqueue.testing.Await;
 import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.GhostWorker;
@@ -126,12 +126,12 @@ class DeadWorkersTest {
     @Test
     void aValueLeftInProcessingByAnEarlierVersionGoesBackOnceUnheldForTheGrace() throws Exception {
         start(Role.WORKER, Map.of());
-        JobStore store = app.camel().getRegistry().lookupByNameAndType("jobStore", JobStore.class);
+        JobLists lists = app.camel().getRegistry().lookupByNameAndType("jobLists", JobLists.class);
         String legacy = job("job_legacy", ",\"workerId\":\"old-1-1\"").replace("\"queued\"", "\"processing\"");
         redis.lpush(queue + ":processing", legacy);
 
-        assertEquals(0, store.requeueOrphans(List.of(legacy), 0), "first sighting: marked only");
-        assertEquals(1, store.requeueOrphans(List.of(legacy), 0));
+        assertEquals(0, lists.requeueOrphans(List.of(legacy), 0), "first sighting: marked only");
+        assertEquals(1, lists.requeueOrphans(List.of(legacy), 0));
         assertTrue(Await.until(() -> redis.llen(queue + ":completed") == 1));
         JsonNode done = JobJson.read(redis.lindex(queue + ":completed", 0));
         assertEquals("job_legacy", done.path("id").asText());

@@ -42,7 +42,7 @@ public final class GhostWorker implements AutoCloseable {
         processId = "ghost-1-" + UUID.randomUUID().toString().substring(0, 4);
         workerId = processId + "-1";
         new WorkerRegistry(redis, keys, timeoutMs).register(processId, Map.of("threads", "1"));
-        store = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 60_000, 5000);
+        store = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 5000);
         store.start();
     }
 
