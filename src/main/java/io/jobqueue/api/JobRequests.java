@@ -86,7 +86,7 @@ public final class JobRequests {
         QueueType type = queueType(queueType);
         long from = parse("start", start, 0, Long.MAX_VALUE, 0);
         int size = (int) parse("count", count, 1, MAX_PAGE, 100);
-        return JobJson.write(lists.page(type, from, size));
+        return lists.page(type, from, size);
     }
 
     public String clear(String queueType) {
