@@ -212,21 +212,15 @@ record FuzzRequest(String method, String target, String version, List<Header> he
         return headers.stream().anyMatch(header -> header.name().equalsIgnoreCase("Content-Length"));
     }
 
-    /** The path of the target as sent, without query, fragment or scheme and authority. */
+    /** The path of the target as sent, without query, scheme or authority. */
     String rawPath() {
         String path = target;
         if (path.regionMatches(true, 0, "http://", 0, 7) || path.regionMatches(true, 0, "https://", 0, 8)) {
             int slash = path.indexOf('/', path.indexOf("//") + 2);
             path = slash < 0 ? "/" : path.substring(slash);
         }
-        int end = path.length();
-        for (char stop : new char[] {'?', '#'}) {
-            int at = path.indexOf(stop);
-            if (at >= 0) {
-                end = Math.min(end, at);
-            }
-        }
-        return path.substring(0, end);
+        int query = path.indexOf('?');
+        return query < 0 ? path : path.substring(0, query); // a '#' is not a fragment here: clients never send one, servers keep it
     }
 
     /**
