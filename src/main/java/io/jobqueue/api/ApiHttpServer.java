@@ -101,6 +101,8 @@ final class ApiHttpServer extends VertxPlatformHttpServer {
         root.route().handler(gate);
         root.route(configuration.getPath() + "*").subRouter(routes);
         root.route().failureHandler(failed -> HttpRouterHandlers.answerFailure(failed, gate));
+        // a target Vert.x cannot decode (a bad %-escape) fails before any route: still a JSON error
+        root.errorHandler(400, failed -> RequestGate.refuse(failed, 400, "the request target is not a valid URI path"));
 
         server = getVertx().createHttpServer(options)
                 .connectionHandler(new ConnectionLimits(connectionCap(), settings.headerTimeoutMs()))

@@ -27,7 +27,7 @@ final class HttpRouterHandlers {
     /** Adds the answers to the router the Camel routes are on; they look at its routes when a request comes. */
     static void addTo(Router router, RequestGate gate) {
         router.route().last().handler(request -> {
-            String path = request.request().path();
+            String path = request.normalizedPath(); // what the routes were matched against
             Set<String> allowed = methodsServing(router, path);
             if (allowed.isEmpty()) {
                 RequestGate.refuse(request, 404, "no such endpoint: " + request.request().method() + " " + path);

@@ -69,6 +69,9 @@ public final class JobRequests {
         if (first == offset + length) {
             throw new ApiException(400, "the body is empty: send a JSON array of objects, or one JSON object per line");
         }
+        if (!inUtf8(bytes, offset, length)) {
+            throw new ApiException(400, "the body is not UTF-8 text (UTF-16 or UTF-32?): send it in UTF-8");
+        }
         List<ObjectJson> jobs = bytes[first] == '['
                 ? BulkBody.arrayElements(bytes, offset, length, maxBulkJobs, jobSize)
                 : BulkBody.lines(bytes, offset, length, maxBulkJobs, jobSize);
@@ -76,6 +79,24 @@ public final class JobRequests {
             throw new ApiException(400, "no jobs in the body");
         }
         exchange.getMessage().setBody(jobs);
+    }
+
+    /**
+     * Whether a body is in UTF-8 as far as its first bytes tell: a JSON text in UTF-16 or UTF-32 has a NUL among its
+     * first four bytes, or starts with a byte order mark of its own. (The parser would read it as characters, with no
+     * byte offsets to cut the jobs out by; invalid UTF-8 further on is refused by the parser itself.)
+     */
+    private static boolean inUtf8(byte[] bytes, int offset, int length) {
+        if (length >= 2 && ((bytes[offset] & 0xff) == 0xfe && (bytes[offset + 1] & 0xff) == 0xff
+                || (bytes[offset] & 0xff) == 0xff && (bytes[offset + 1] & 0xff) == 0xfe)) {
+            return false;
+        }
+        for (int i = offset; i < offset + Math.min(4, length); i++) {
+            if (bytes[i] == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String stats() {

@@ -70,8 +70,19 @@ final class RequestGate implements Handler<RoutingContext> {
             refuse(context, 404, "no such endpoint: " + method + " " + request.path() + " (a path segment is empty)");
             return;
         }
+        if (!validEscapes(request.query())) {
+            // Vert.x decodes the query while it matches routes, and answers a bad escape in plain text
+            refuse(context, 400, "the query string has a '%' not followed by two hex digits");
+            return;
+        }
+        if (hasDotSegment(request.path())) {
+            // the router removes dot segments before it matches: /jobs/failed/./retry would be retry-all
+            refuse(context, 404, "no such endpoint: " + method + " " + request.path() + " (a path segment is '.' or '..')");
+            return;
+        }
         if (HttpMethod.HEAD.equals(method)) {
-            context.reroute(HttpMethod.GET, request.uri());
+            String query = request.query();
+            context.reroute(HttpMethod.GET, request.path() + (query == null ? "" : "?" + query));
             return;
         }
         String path = context.normalizedPath();
@@ -87,6 +98,30 @@ final class RequestGate implements Handler<RoutingContext> {
             request.headers().set(HttpHeaders.CONTENT_TYPE, "application/json");
         }
         readBody(context, ApiEndpoints.takesLargeBody(method, path));
+    }
+
+    /** Whether every '%' in {@code text} is followed by two hex digits (true for no text). */
+    static boolean validEscapes(String text) {
+        if (text == null) {
+            return true;
+        }
+        for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+            if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0 || Character.digit(text.charAt(i + 2), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a segment of the path is '.' or '..', written plainly or %-encoded ({@code %2E}). */
+    static boolean hasDotSegment(String path) {
+        for (String segment : path.split("/")) {
+            String plain = segment.replace("%2e", ".").replace("%2E", ".");
+            if (plain.equals(".") || plain.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean authorized(RoutingContext context, HttpMethod method, String path) {

@@ -1,9 +1,6 @@
 package io.jobqueue.job;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -107,11 +104,8 @@ public final class Job {
                 return invalid(new String(taken, 0, (int) Math.min(taken.length, MAX_RAW_CHARS), StandardCharsets.UTF_8),
                         "the job is " + taken.length + " bytes, over the limit of " + maxBytes + " (jobqueue.job.max-bytes)", now);
             }
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(taken)).toString();
-            } catch (CharacterCodingException e) {
+            String text = JobJson.utf8OrNull(taken);
+            if (text == null) {
                 return invalid(new String(taken, StandardCharsets.UTF_8), "not a job: the value is not UTF-8 text", now);
             }
             return readOrWrap(text, now);

@@ -1,6 +1,10 @@
 package io.jobqueue.job;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -194,6 +198,24 @@ public final class JobJson {
             throw new InvalidJsonException("invalid JSON: " + e.getMessage());
         }
         return text.trim();
+    }
+
+    /**
+     * {@code bytes} as text when they are valid UTF-8, else null. The JDK's decoding (fast) replaces bad bytes with
+     * U+FFFD; only text that holds one is decoded again strictly, to tell a replaced byte from a real U+FFFD.
+     */
+    public static String utf8OrNull(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') < 0) {
+            return text;
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            return text;
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     /** The kind of JSON value a token starts, as a client would name it. */

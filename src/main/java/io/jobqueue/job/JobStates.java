@@ -73,7 +73,9 @@ public final class JobStates {
 
     /** How many times the job has been put back in line (0 for a job never put back, or pushed by another client). */
     public static long rev(Job job) {
-        return job.number("rev", 0);
+        // another client may have written any number here; a rev far past what a job can reach is kept below the
+        // precision of Lua's numbers, so that comparing revs in a script stays exact
+        return Math.max(0, Math.min(1L << 50, job.number("rev", 0)));
     }
 
     /** The job as an attempt leaves it: the new status, one more finished attempt, when it finished. */

@@ -18,8 +18,11 @@ public final class RetryPolicy {
         this.settings = settings;
     }
 
+    /** The API caps a job's own maxAttempts at this; a job pushed by another client is held to it too. */
+    static final int MAX_ATTEMPTS = 1000;
+
     public int maxAttempts(Job job) {
-        return (int) job.number("maxAttempts", settings.maxAttempts());
+        return (int) Math.min(MAX_ATTEMPTS, job.number("maxAttempts", settings.maxAttempts()));
     }
 
     /** Whether this failed attempt gets another: it can be mended by trying again, and attempts are left. */

@@ -1,6 +1,5 @@
 package io.jobqueue.worker;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -88,7 +87,10 @@ public final class JobQueueProducer extends DefaultProducer {
             return checked.text();
         }
         if (body instanceof byte[] bytes) {
-            body = new String(bytes, StandardCharsets.UTF_8);
+            body = JobJson.utf8OrNull(bytes);
+            if (body == null) {
+                throw new JobJson.InvalidJsonException("the body is not UTF-8 text: send JSON in UTF-8");
+            }
         }
         if (body instanceof String text) {
             return JobJson.requireObject(text);

@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.Attempt;
@@ -115,10 +116,16 @@ public final class JobRunner {
 
     private Attempt runWithin(Job job, Optional<Endpoint> route, Exchange task, long timeoutMs) {
         CountDownLatch ended = new CountDownLatch(1);
+        // whoever sets this first owns the attempt: the pool thread that runs it, or the worker that gives up on it
+        // before it started (a cancelled task never runs, so it could not give its permit back itself)
+        AtomicBoolean claimed = new AtomicBoolean();
         timedAttemptThreads.acquireUninterruptibly();
         Future<Throwable> attempt;
         try {
             attempt = timedAttempts().submit(() -> {
+                if (!claimed.compareAndSet(false, true)) {
+                    return null;
+                }
                 try {
                     return runHere(route, task);
                 } finally {
@@ -136,6 +143,10 @@ public final class JobRunner {
         } catch (TimeoutException e) {
             attempt.cancel(true);
             String timeout = "timeout: the attempt ran longer than " + timeoutMs + " ms";
+            if (claimed.compareAndSet(false, true)) {
+                timedAttemptThreads.release();
+                return Attempt.failed(job, "timeout: the attempt did not start within " + timeoutMs + " ms");
+            }
             if (awaitQuietly(ended, STOP_GRACE_MS)) {
                 return Attempt.failed(job, timeout);
             }
@@ -145,6 +156,9 @@ public final class JobRunner {
             return Attempt.failed(job, describe(e.getCause()));
         } catch (InterruptedException e) {
             attempt.cancel(true);
+            if (claimed.compareAndSet(false, true)) {
+                timedAttemptThreads.release();
+            }
             Thread.currentThread().interrupt();
             return Attempt.failed(job, "interrupted");
         }

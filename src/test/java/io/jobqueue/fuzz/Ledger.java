@@ -72,7 +72,7 @@ final class Ledger {
                 .append(" jobs, ").append(copiesPushed).append(" copies, ").append(hostileValuesPushed)
                 .append(" hostile values into the queue, ").append(listValuesPushed.size()).append(" into completed and failed\n");
         if (!knownBugsSeen.isEmpty()) {
-            out.append("reported bugs met (not failing the run): ").append(knownBugsSeen).append('\n');
+            out.append("bugs reported earlier met again (failing the run): ").append(knownBugsSeen).append('\n');
         }
         return out.toString();
     }

@@ -165,11 +165,10 @@ final class RequestFactory {
             "0x10", " 5", "5 ", "%205", "+5", "1.5", "abc", "%00", "\u0661\u0662", "%D9%A1", "NaN", "null", "[1]");
 
     /**
-     * Whether to send timeoutMs values under a second. Off until BUG-8 is fixed (an attempt timed out before its thread
-     * started keeps its permit, and a few such attempts stop every worker for good: see FuzzFindingsTest); turn on with
-     * -Dfuzz.tiny-timeouts=true to check the fix.
+     * Whether to send timeoutMs values under a second (on: BUG-8, an attempt timed out before its thread started that
+     * kept its permit, is fixed; -Dfuzz.tiny-timeouts=false leaves them out).
      */
-    static final boolean TINY_TIMEOUTS = Boolean.getBoolean("fuzz.tiny-timeouts");
+    static final boolean TINY_TIMEOUTS = !"false".equals(System.getProperty("fuzz.tiny-timeouts"));
 
     /** The value, unless it is a timeoutMs under a second as the server would read it and those are off (BUG-8). */
     static String timeoutSafe(String name, String value) {
