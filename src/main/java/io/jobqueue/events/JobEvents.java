@@ -45,17 +45,27 @@ public final class JobEvents extends ServiceSupport {
         this.channel = channel;
     }
 
+    /**
+     * Exchange property: a {@link JobEvent.Ready} for the body's job, written by the worker thread that moved it, so
+     * that the jobevents: endpoint (run on the thread that completed the move) publishes it as written.
+     */
+    public static final String READY = "JobQueueReadyEvent";
+
     /** Announces the job's current status (what the jobevents: endpoint does with its body). */
     public void publish(Job job) {
-        if (job == null) {
-            return;
+        if (job != null) {
+            publish(JobEvent.of(job, System.currentTimeMillis()).json());
         }
+    }
+
+    /** Publishes an event as written. */
+    public void publish(String event) {
         if (backlog.incrementAndGet() > MAX_BACKLOG) {
             backlog.decrementAndGet();
             drop(1, "more than " + MAX_BACKLOG + " events waiting");
             return;
         }
-        waiting.add(JobEvent.of(job, System.currentTimeMillis()).json());
+        waiting.add(event);
         Thread thread = publisher;
         if (thread != null && sleeping.compareAndSet(true, false)) {
             LockSupport.unpark(thread);

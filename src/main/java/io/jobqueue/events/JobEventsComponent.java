@@ -3,6 +3,7 @@ package io.jobqueue.events;
 import java.util.Map;
 
 import io.jobqueue.job.Job;
+import io.jobqueue.job.JobEvent;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Producer;
@@ -37,7 +38,12 @@ public final class JobEventsComponent extends DefaultComponent {
                 return new DefaultProducer(this) {
                     @Override
                     public void process(Exchange exchange) {
-                        events.publish(exchange.getMessage().getBody(Job.class));
+                        Job job = exchange.getMessage().getBody(Job.class);
+                        if (exchange.getProperty(JobEvents.READY) instanceof JobEvent.Ready ready && ready.job() == job) {
+                            events.publish(ready.json());
+                        } else {
+                            events.publish(job);
+                        }
                     }
                 };
             }

@@ -11,6 +11,13 @@ import java.time.Instant;
  */
 public record JobEvent(String jobId, String status, String workerId, String timestamp, String error, Integer attempt) {
 
+    /**
+     * An event written ahead, by the thread that made the change, for the job it announces: whoever publishes it
+     * later only sends the text (see {@code JobEvents.READY}).
+     */
+    public record Ready(Job job, String json) {
+    }
+
     /** The event that announces the job's current status. */
     public static JobEvent of(Job job, Instant now) {
         return of(job, now.toEpochMilli());

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,6 +36,11 @@ public final class Batcher<I, R> extends ServiceSupport {
     private final Function<List<I>, List<R>> flush;
     private final BlockingQueue<Call<I, R>> pending = new LinkedBlockingQueue<>();
     private volatile Thread flusher;
+    /**
+     * Gives each batch's callers their results, so that the flusher sends the next batch meanwhile: what callers chain
+     * on a result (a worker route's next steps) would otherwise hold up every call behind it.
+     */
+    private ExecutorService handback;
 
     /**
      * @param flush runs one batch and returns one result per item, in order; an exception fails every call in the batch
@@ -72,6 +79,11 @@ public final class Batcher<I, R> extends ServiceSupport {
 
     @Override
     protected void doStart() {
+        handback = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, name + "-done");
+            thread.setDaemon(true);
+            return thread;
+        });
         Thread thread = new Thread(this::runFlusher, name);
         thread.setDaemon(true);
         flusher = thread;
@@ -87,6 +99,8 @@ public final class Batcher<I, R> extends ServiceSupport {
             thread.interrupt();
             thread.join(callTimeoutMs);
         }
+        handback.shutdown();
+        handback.awaitTermination(callTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
     private void runFlusher() {
@@ -110,19 +124,24 @@ public final class Batcher<I, R> extends ServiceSupport {
 
     private void flushBatch(List<Call<I, R>> batch) {
         List<I> items = new ArrayList<>(batch.size());
-        for (Call<I, R> call : batch) {
+        List<Call<I, R>> calls = List.copyOf(batch);
+        for (Call<I, R> call : calls) {
             items.add(call.item);
         }
         try {
             List<R> results = flush.apply(items);
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result.complete(results == null ? null : results.get(i));
-            }
+            handback.execute(() -> {
+                for (int i = 0; i < calls.size(); i++) {
+                    calls.get(i).result.complete(results == null ? null : results.get(i));
+                }
+            });
         } catch (RuntimeException e) {
-            LOG.debug("{}: a batch of {} failed: {}", name, batch.size(), e.toString());
-            for (Call<I, R> call : batch) {
-                call.result.completeExceptionally(e);
-            }
+            LOG.debug("{}: a batch of {} failed: {}", name, calls.size(), e.toString());
+            handback.execute(() -> {
+                for (Call<I, R> call : calls) {
+                    call.result.completeExceptionally(e);
+                }
+            });
         }
     }
 

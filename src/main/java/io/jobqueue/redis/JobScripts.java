@@ -55,17 +55,18 @@ final class JobScripts {
 
     /**
      * A job to start: how ('start', 'invalid' or 'drop'), the worker's reserved list, the value as taken, the job as
-     * started, and its 'processing' event.
+     * started, and its 'processing' event. The texts a job carries are encoded by the worker that makes them, so
+     * that the one thread a group commit runs on only sends.
      */
-    record Start(String how, String reservedList, byte[] taken, String started, String id, String run, String workerId,
-                 String event) {
+    record Start(String how, String reservedList, byte[] taken, byte[] started, String id, String run, String workerId,
+                 byte[] event) {
     }
 
     /**
      * A held job's move: its id, the run that holds it, its JSON in processing, its JSON after the move, the event to
-     * publish ('' for none), and the backoff (for a retry later, else 0).
+     * publish (empty for none), and the backoff (for a retry later, else 0). Texts encoded as for {@link Start}.
      */
-    record Move(String id, String run, String held, String json, String event, long backoffMs, long rev) {
+    record Move(String id, String run, byte[] held, byte[] json, byte[] event, long backoffMs, long rev) {
     }
 
     /** A failed job to retry by hand: its JSON in failed, its id, its JSON as queued again, its 'queued' event, its new rev. */

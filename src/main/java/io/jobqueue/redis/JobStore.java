@@ -241,47 +241,93 @@ public final class JobStore extends ServiceSupport {
     public CompletableFuture<Job> start(String workerId, byte[] taken, Job started) {
         boolean invalid = started.invalidReason() != null;
         CompletableFuture<Long> outcome = starter.submit(new Start(invalid ? "invalid" : "start", keys.reserved(workerId),
-                taken, started.json(), started.id(), started.run(), workerId,
-                JobEvent.of(started, System.currentTimeMillis()).json()));
-        return outcome.thenApply(result -> result == 1L ? started.asStored() : null);
+                taken, utf8(started.json()), started.id(), started.run(), workerId,
+                utf8(JobEvent.of(started, System.currentTimeMillis()).json())));
+        Job asStored = started.asStored();
+        return outcome.thenApply(result -> result == 1L ? asStored : null);
     }
 
     /** Removes a copy of a job held elsewhere from the worker's reserved list, unrun (see {@link #reserve}). */
     public CompletableFuture<Boolean> drop(String workerId, byte[] taken) {
-        return starter.submit(new Start("drop", keys.reserved(workerId), taken, "", "", "", workerId, ""))
+        return starter.submit(new Start("drop", keys.reserved(workerId), taken, NONE, "", "", workerId, NONE))
                 .thenApply(result -> result == 2L);
     }
 
     /**
-     * processing -> completed, with the attempt's result. Completes with the job as completed, or with null when the
-     * job is no longer this run's. Asynchronous: the caller goes on while the move waits for the next group commit.
+     * A move of a held job out of processing, worked out by the worker that ran it: the job after the move, the event
+     * that announces it, and the script arguments, all made on the worker's thread. {@link #submit} only hands it to
+     * its group commit, so the commit's one thread sends and hands back, and the worker route's continuation (which runs
+     * on that thread) finds everything made.
      */
-    public CompletableFuture<Job> moveToCompleted(Attempt attempt) {
-        Job completed = JobStates.completed(attempt);
-        return moved(completer.submit(move(attempt.job(), completed, "", 0)), completed);
+    public static final class Finish {
+        private final Batcher<Move, Boolean> commit;
+        private final Move move;
+        private final Job after;
+        private final JobEvent.Ready event;
+
+        private Finish(Batcher<Move, Boolean> commit, Move move, Job after) {
+            this.commit = commit;
+            this.move = move;
+            this.after = after;
+            this.event = new JobEvent.Ready(after, JobEvent.of(after, System.currentTimeMillis()).json());
+        }
+
+        /** The job as it will stand after the move. */
+        public Job after() {
+            return after;
+        }
+
+        /** The event that announces the move ('completed', 'retrying' or 'failed'). */
+        public JobEvent.Ready event() {
+            return event;
+        }
+
+        /** Makes the move: completes with the job as moved, or with null when it is no longer this run's. */
+        public CompletableFuture<Job> submit() {
+            return commit.submit(move).thenApply(done -> done ? after : null);
+        }
     }
 
-    /** processing -> failed, with the attempt's error added to the job's errors. Null when it is no longer this run's. */
-    public CompletableFuture<Job> moveToFailed(Attempt attempt) {
-        Job failed = JobStates.failed(attempt);
-        return moved(failer.submit(move(attempt.job(), failed, "", 0)), failed);
+    /** processing -> completed, with the attempt's result. */
+    public Finish finishCompleted(Attempt attempt) {
+        return finish(completer, attempt.job(), JobStates.completed(attempt), 0);
+    }
+
+    /** processing -> failed, with the attempt's error added to the job's errors. */
+    public Finish finishFailed(Attempt attempt) {
+        return finish(failer, attempt.job(), JobStates.failed(attempt), 0);
     }
 
     /**
      * processing -> delayed: the attempt failed and is retried after {@code backoffMs} (by Redis's clock). The job waits
-     * with status 'retrying', its error and its {@code retryAt}. Null when it is no longer this run's.
+     * with status 'retrying', its error and its {@code retryAt}.
      */
+    public Finish finishDelayed(Attempt attempt, long backoffMs) {
+        return finish(delayer, attempt.job(), JobStates.retrying(attempt, System.currentTimeMillis() + backoffMs), backoffMs);
+    }
+
+    private static Finish finish(Batcher<Move, Boolean> commit, Job held, Job after, long backoffMs) {
+        return new Finish(commit, move(held, after, "", backoffMs), after.asStored());
+    }
+
+    /** {@link #finishCompleted}, made now: completes with the job as completed, or null when it is no longer this run's. */
+    public CompletableFuture<Job> moveToCompleted(Attempt attempt) {
+        return finishCompleted(attempt).submit();
+    }
+
+    /** {@link #finishFailed}, made now. */
+    public CompletableFuture<Job> moveToFailed(Attempt attempt) {
+        return finishFailed(attempt).submit();
+    }
+
+    /** {@link #finishDelayed}, made now. */
     public CompletableFuture<Job> moveToDelayed(Attempt attempt, long backoffMs) {
-        Job delayed = JobStates.retrying(attempt, System.currentTimeMillis() + backoffMs);
-        return moved(delayer.submit(move(attempt.job(), delayed, "", backoffMs)), delayed);
+        return finishDelayed(attempt, backoffMs).submit();
     }
 
     private static Move move(Job held, Job after, String event, long backoffMs) {
-        return new Move(held.id(), held.run(), held.stored(), after.json(), event, backoffMs, JobStates.rev(after));
-    }
-
-    private static CompletableFuture<Job> moved(CompletableFuture<Boolean> move, Job after) {
-        return move.thenApply(done -> done ? after.asStored() : null);
+        return new Move(held.id(), held.run(), utf8(held.stored()), utf8(after.json()), utf8(event), backoffMs,
+                JobStates.rev(after));
     }
 
     /**
@@ -324,8 +370,14 @@ public final class JobStore extends ServiceSupport {
         return retention;
     }
 
+    private static final byte[] NONE = new byte[0];
+
     private static byte[] bytes(String text) {
         return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.isEmpty() ? NONE : bytes(text);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
+import io.jobqueue.events.JobEvents;
 import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.RetryPolicy;
@@ -65,10 +66,10 @@ public final class WorkerRoutes extends RouteBuilder {
                 .process(this::start).id("start")
                 .process(body(Job.class, jobRunner::run)).id("run")
                 .choice()
-                    .when(attempt(Attempt::succeeded)).process(transition(jobStore::moveToCompleted)).id("complete")
+                    .when(attempt(Attempt::succeeded)).process(transition(jobStore::finishCompleted)).id("complete")
                     .when(attempt(retryPolicy::shouldRetry)).process(transition(attempt ->
-                            jobStore.moveToDelayed(attempt, retryPolicy.delayMs(attempt.job().attempts() + 1)))).id("retry-later")
-                    .otherwise().process(transition(jobStore::moveToFailed)).id("fail")
+                            jobStore.finishDelayed(attempt, retryPolicy.delayMs(attempt.job().attempts() + 1)))).id("retry-later")
+                    .otherwise().process(transition(jobStore::finishFailed)).id("fail")
                 .end()
                 .filter(body().isNotNull()) // null: the job was no longer this run's; another worker owns it now
                     .wireTap(JOB_EVENTS).executorService(new SynchronousExecutorService()).id("finished-event").end();
@@ -103,17 +104,19 @@ public final class WorkerRoutes extends RouteBuilder {
     /**
      * A transition step: the body (the Attempt) becomes the job as moved, or null when it is no longer this run's. The
      * move follows the job's start, and is group-committed with other workers' moves; meanwhile the worker thread is
-     * free for its next job, and the rest of this route runs when the move is done (Camel's asynchronous routing).
+     * free for its next job, and the rest of this route runs when the move is done (Camel's asynchronous routing), on
+     * the thread of the group commit: so the move and its event are made here first, and that thread only sends.
      */
-    private Processor transition(Function<Attempt, CompletableFuture<Job>> step) {
+    private Processor transition(Function<Attempt, JobStore.Finish> step) {
         return new AsyncProcessorSupport() {
             @Override
             @SuppressWarnings("unchecked")
             public boolean process(Exchange exchange, AsyncCallback callback) {
-                Attempt attempt = exchange.getMessage().getBody(Attempt.class);
+                JobStore.Finish finish = step.apply(exchange.getMessage().getBody(Attempt.class));
+                exchange.setProperty(JobEvents.READY, finish.event());
                 CompletableFuture<Job> started = exchange.getProperty(START_RECORDED, CompletableFuture.class);
                 started.thenCompose(job -> job == null ? CompletableFuture.completedFuture(null)
-                                : RetryingMove.run(() -> step.apply(attempt), getContext()::isStopping))
+                                : RetryingMove.run(finish::submit, getContext()::isStopping))
                         .whenComplete((job, error) -> {
                             if (error != null) {
                                 exchange.setException(error instanceof java.util.concurrent.CompletionException
