@@ -18,6 +18,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterTry;
 import net.jqwik.api.state.Action;
@@ -43,9 +44,17 @@ import net.jqwik.api.state.Transformer;
  * started ones with one). At the end every process is made healthy and everything is drained: every job must end
  * completed or failed once, and nothing may be left in any list, set or registration.
  * <p>
- * 40 sequences of up to 50 steps by default (jqwik.tries.default in src/test/resources/junit-platform.properties).
- * To hunt longer: {@code mvn -B -Dcds.skip=true -Dtest=JobLifecycleStateMachineTest -Djqwik.tries.default=2000 test}.
- * A failure prints the shrunk sequence with the observed steps (jobs J1.., processes P1.., P1' after a new identity).
+ * The property that runs by default, {@link #everyJobEndsCompletedOrFailedExactlyOnce}, leaves out the interleavings
+ * where it found flaws; each flaw has a disabled property that finds it and a disabled example with its shortest
+ * sequence (at the end of this class), to enable once it is fixed.
+ * <p>
+ * 40 sequences of up to 50 steps (then the drain) by default (jqwik.tries.default in
+ * src/test/resources/junit-platform.properties): 10 to 25 s on 2 cores. To hunt longer (3 to 5 sequences a second):
+ * {@code mvn -B -Dcds.skip=true -Dtest='JobLifecycleStateMachineTest#everyJobEndsCompletedOrFailedExactlyOnce'
+ * -Djqwik.tries.default=2000 test}; a disabled property runs when named the same way after its @Disabled is removed.
+ * A failure prints the sequence jqwik shrank it to (shrinking replays sequences against Redis and stops after
+ * jqwik.shrinking.bounded.seconds, 120) and the steps as observed (jobs J1.., processes P1.., P1' after a new identity,
+ * P1/2 for its second worker thread).
  */
 class JobLifecycleStateMachineTest {
 
@@ -74,10 +83,19 @@ class JobLifecycleStateMachineTest {
     private record Scope(boolean splitTakeAndReserve, boolean zombiesTake, boolean lostClaims, boolean strictCounts) {
     }
 
+    /** What the statistics report counts: the share of sequences that got to each of these. */
+    private static final List<String> EXERCISED = List.of("a copy was dropped", "a stale run was refused",
+            "a process was taken for dead", "a process taken for dead took a new identity", "a started job stalled",
+            "a job failed for its stalls", "a retry was promoted", "a failed job was retried by hand",
+            "an older copy ran in place of its job (known flaw)");
+
     @Property
     void everyJobEndsCompletedOrFailedExactlyOnce(@ForAll("withoutKnownFlaws") ActionChain<LifecycleWorld> chain) {
         LifecycleWorld world = chain.withInvariant("Redis holds what the model says", LifecycleWorld::checkInvariants).run();
         world.drainAndCheck();
+        for (String what : EXERCISED) {
+            Statistics.label(what).collect(world.happened.contains(what));
+        }
     }
 
     @Provide
@@ -87,7 +105,7 @@ class JobLifecycleStateMachineTest {
 
     /**
      * As the default property, with the counts the known flaws get wrong checked strictly. Finds, within a few dozen
-     * sequences: an older copy of a job runs in its place from attempts 0 (see aJobRunsWithItsOwnCountsNotAnOlderCopys),
+     * sequences: an older copy of a job runs in its place from attempts 0 (see anOlderCopyDoesNotRunInPlaceOfTheJob),
      * and a job failed for its stalls is stored without its last one (aJobFailedForItsStallsCarriesThemAll).
      */
     @Property
@@ -216,14 +234,14 @@ class JobLifecycleStateMachineTest {
 
     /**
      * FLAW (counts reset): an older copy of a job (the same JSON pushed twice by another client, or an enqueue sent
-     * again after a lost reply) still in the queue when the job comes back to it (promoted retry, stall, hand-back) is
-     * taken first, and reserveJobs takes it for the job since the record says 'queued'. It runs with the counts it was
+     * again after a lost reply) that is taken before the job's current JSON (a promoted retry goes to the back of the
+     * line, behind it; a stalled job can meet one the same way) is taken for the job, since the record says 'queued'. It runs with the counts it was
      * pushed with (attempts 0, no stalls, no errors); the job's current JSON is then dropped as a copy. So retries
      * and stalls are counted from zero again: maxAttempts and max-stalls no longer bound the job.
      */
     @Example
     @Disabled("FLAW: an older copy of a job runs in its place, with attempts and stalls from zero")
-    void aJobRunsWithItsOwnCountsNotAnOlderCopys() {
+    void anOlderCopyDoesNotRunInPlaceOfTheJob() {
         LifecycleWorld world = world(false, true);
         world.pushSeedJob();
         ModelJob j1 = world.jobs.values().iterator().next();
@@ -325,8 +343,8 @@ class JobLifecycleStateMachineTest {
                 .withAction(1, onProcess(LifecycleWorld::alive, "crashes", LifecycleWorld::crash))
                 .withAction(1, onProcess(LifecycleWorld::alive, "stops cleanly", LifecycleWorld::stopCleanly))
                 .withAction(2, onProcess(LifecycleWorld::alive, "heartbeat", LifecycleWorld::heartbeat))
-                .withAction(1, Action.just(Transformer.mutate("time passes", LifecycleWorld::timePasses)))
-                .withAction(2, onProcess(LifecycleWorld::alive, "reaper pass", (world, process) -> world.reaperPass(process, false)));
+                .withAction(2, Action.just(Transformer.mutate("time passes", LifecycleWorld::timePasses)))
+                .withAction(3, onProcess(LifecycleWorld::alive, "reaper pass", (world, process) -> world.reaperPass(process, false)));
         if (scope.splitTakeAndReserve()) {
             chain = chain
                     .withAction(5, onOneOf(world -> LifecycleWorld.names(world.slotsThatMayTake()), slot -> Combinators.combine(
