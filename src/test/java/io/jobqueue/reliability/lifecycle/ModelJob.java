@@ -9,11 +9,11 @@ final class ModelJob {
 
     /** Where the job's instance is. */
     enum Where {
-        /** In the queue or in a reserved list, held by nobody: the next value of it that a live worker reserves is its. */
+        /** In the queue or in a reserved list, held by nobody: the next value of it, of its rev, that a live worker reserves is its. */
         WAITING,
         /** Reserved by a worker of a live process, not started: its value is in that worker's reserved list. */
         RESERVED,
-        /** Started: its value is in the processing list, held by a process under a run token. */
+        /** Started: its value is in the processing list and in the held hash of the process its run names. */
         PROCESSING,
         /** Waiting out a retry backoff in the delayed set. */
         DELAYED,
@@ -28,10 +28,19 @@ final class ModelJob {
     final String original;
 
     Where where = Where.WAITING;
-    /** The holder, when RESERVED or PROCESSING: process id, worker id (RESERVED), run token (null: a claim whose reply was lost). */
+    /**
+     * The holder, when RESERVED or PROCESSING: the process whose held hash has it (the one its run names), the worker
+     * whose list it was reserved from (or "reaper@process" for a reaper's claim), the run token (null: a reaper's claim
+     * whose reply was lost, a token nobody knows).
+     */
     String process;
     String worker;
     String run;
+    /**
+     * The run the job's record names: the same as {@link #run} but for a known flaw (a reservation that held two
+     * values of the job records the run of the copy it drops); null when unknown (a reaper's lost claim).
+     */
+    String recordRun;
     /** The value of the instance where there is exactly one: the reserved value, or the JSON in processing, delayed, completed or failed. */
     String value;
     /**
@@ -39,7 +48,9 @@ final class ModelJob {
      * promotion, retry by hand): a waiting value that differs is an older copy of the job.
      */
     String current;
-    /** Finished attempts (complete, fail and retry-later moves that succeeded) since it was last retried by hand. */
+    /** How many times it was put back in line (JobStates.rev): what its record remembers, and its current JSON says. */
+    long rev;
+    /** Finished attempts (complete, fail and retry moves that succeeded) since it was last retried by hand. */
     int attempts;
     /** Times its process died while it ran, since it was last retried by hand. */
     int stalls;
@@ -60,6 +71,7 @@ final class ModelJob {
         this.process = process;
         this.worker = worker;
         this.run = run;
+        this.recordRun = run;
         this.value = value;
     }
 
@@ -73,7 +85,7 @@ final class ModelJob {
 
     @Override
     public String toString() {
-        return label + "[" + where + (process == null ? "" : " by " + process) + (worker == null ? "" : " in " + worker)
-                + ", attempts " + attempts + ", stalls " + stalls + "]";
+        return label + "[" + where + (worker == null ? "" : " by " + worker) + ", rev " + rev + ", attempts " + attempts
+                + ", stalls " + stalls + "]";
     }
 }
