@@ -44,21 +44,28 @@ import org.junit.jupiter.api.Test;
  * <p>
  * How it runs: a seeded {@link Random} picks each step among the actions possible in the world (weighted; the thread,
  * job or process it acts on picked among the candidates the world offers), for {@code lifecycle.sequences} sequences
- * of up to {@code lifecycle.steps} steps (then the drain). Each sequence has its own seed, derived from a base seed; a
- * failure names both and prints the command that replays the sequence alone, and the steps as observed (jobs J1..,
- * processes P1.., P1' after a new identity, P1/2 for its second worker thread). No shrinking: the steps are short.
- * A replay makes the same choices; only where real time decides (a retry promoted, or a silent process taken for dead,
- * before it certainly had to be) may a replay on a busy machine go another way.
+ * of {@code lifecycle.steps}/2 to {@code lifecycle.steps} steps (then the drain). Each sequence has its own seed,
+ * derived from a base seed; a failure names both and prints the command that replays the sequence alone, and the steps
+ * as observed (jobs J1.., processes P1.., P1' after a new identity, P1/2 for its second worker thread), the step it
+ * failed in last. No shrinking: the steps are short and readable. A replay makes the same choices; only where real
+ * time decides (a retry promoted, or a silent process taken for dead, before it certainly had to be) may a replay on a
+ * busy machine go another way. The run ends with the share of sequences that got to each kind of event: a kind that no
+ * sequence reached proves nothing.
+ * <p>
+ * Flaws of the product found since the fixes of the first ones are {@link KnownFlaw}s: by default the world notes one
+ * where it shows (in the steps and the summary) and works around it, so that a run goes on looking for others; with
+ * {@code -Dlifecycle.strict=true} they fail. Each has a disabled example below that shows it.
  * <pre>
- *   default (about 30 s on 2 busy cores):  mvn -B -o -Dcds.skip=true -Dtest=JobLifecycleStateMachineTest test
- *   a longer hunt:                         ... -Dlifecycle.sequences=2000 (about 10 a second; or -Dlifecycle.seconds=600)
+ *   default (20 to 40 s on 2 busy cores):  mvn -B -o -Dcds.skip=true -Dtest=JobLifecycleStateMachineTest test
+ *   a longer hunt:                         ... -Dlifecycle.sequences=2000 (about 5 a second; or -Dlifecycle.seconds=600)
  *   one sequence again:                    ... -Dtest='JobLifecycleStateMachineTest#randomSequences' -Dlifecycle.seed=&lt;seed&gt;
  *   one batch again:                       ... -Dlifecycle.baseSeed=&lt;base seed&gt; -Dlifecycle.sequences=&lt;n&gt;
+ *   known flaws fail:                      ... -Dlifecycle.strict=true
  * </pre>
  */
 class JobLifecycleStateMachineTest {
 
-    /** Sequences in a run by default: about 30 s on a loaded 2-core machine. */
+    /** Sequences in a run by default: 20 to 40 s on a loaded 2-core machine. */
     private static final int SEQUENCES = Integer.getInteger("lifecycle.sequences", 100);
     /** Steps of a sequence at most (each sequence draws its length between half this and this), before the drain. */
     private static final int MAX_STEPS = Integer.getInteger("lifecycle.steps", 50);
@@ -90,7 +97,7 @@ class JobLifecycleStateMachineTest {
     @Test
     void randomSequences() {
         if (ONE_SEED != null) {
-            runSequence(ONE_SEED, "the sequence of seed " + ONE_SEED, "");
+            runSequence(ONE_SEED, "the sequence", "");
             System.out.println("The sequence of seed " + ONE_SEED + " held.");
             return;
         }
@@ -138,7 +145,7 @@ class JobLifecycleStateMachineTest {
             return world;
         } catch (AssertionError | RuntimeException e) {
             String replay = "\n  Replay it alone: mvn -B -o -Dcds.skip=true -Dtest='JobLifecycleStateMachineTest#randomSequences'"
-                    + " -Dlifecycle.seed=" + seed + " test" + batch + "\n";
+                    + " -Dlifecycle.seed=" + seed + (STRICT.isEmpty() ? "" : " -Dlifecycle.strict=true") + " test" + batch + "\n";
             if (e instanceof AssertionError) {
                 // the world's own failure: its message has the rule, the detail and the steps
                 AssertionError failure = new AssertionError(which + ", seed " + seed + ", broke." + replay + e.getMessage());

@@ -52,6 +52,8 @@ import org.springframework.data.redis.core.script.RedisScript;
  * reserved by that very run), the model checks both. {@link #checkInvariants()} compares everything the model knows
  * with everything Redis holds after every step; {@link #drainAndCheck()} makes every process healthy and works until
  * nothing is left, and checks that every job ended completed or failed once and that no key is left behind.
+ * Where the product does what a {@link KnownFlaw} says, the model knows exactly what it does: a strict world fails
+ * there, a lenient one notes it and works around it (each work-around says what it does in the steps).
  * <p>
  * Time: Redis's clock cannot be moved, so time is compressed instead. A live process's heartbeat lasts two minutes
  * (longer than any sequence); a process "falls silent" by one heartbeat that runs out after 1 ms. The reaper's confirm
@@ -208,11 +210,6 @@ final class LifecycleWorld implements AutoCloseable {
     List<Slot> slotsThatMaySendATake() {
         return slots().stream().filter(s -> s.idle() && !s.recover && !queued.isEmpty()
                 && s.process().identity.workerId(s.number).equals(s.workerId)).toList();
-    }
-
-    /** Believes it is registered, but a reaper has taken it for dead. */
-    boolean isZombie(SimulatedProcess process) {
-        return process.believesRegistered && !registrations.containsKey(process.id());
     }
 
     List<Slot> slotsWithUnreserved() {
@@ -1517,8 +1514,7 @@ final class LifecycleWorld implements AutoCloseable {
     private Map<String, Set<String>> labelled(Map<String, Map<String, String>> held) {
         Map<String, Set<String>> out = new TreeMap<>();
         held.forEach((process, entries) -> out.put(processLabel(process), entries.entrySet().stream()
-                .map(entry -> label(entry.getKey()) + (entry.getKey().equals(Job.parse(entry.getValue()).id()) ? "" : "(json of "
-                        + label(Job.parse(entry.getValue()).id()) + ")") + "=" + describe(entry.getValue()))
+                .map(entry -> label(entry.getKey()) + "=" + describe(entry.getValue()))
                 .collect(Collectors.toCollection(TreeSet::new))));
         return out;
     }
@@ -1529,9 +1525,17 @@ final class LifecycleWorld implements AutoCloseable {
         return out;
     }
 
-    /** A value as the job it is, and how it differs from the job's first JSON (a requeue or retry rewrites it). */
+    /**
+     * A value as the job it is, and how it differs from the job's first JSON (a requeue or retry rewrites it); a value
+     * that is not a job as it is (a failure must be told, whatever Redis holds).
+     */
     private String describe(String value) {
-        Job job = Job.parse(value);
+        Job job;
+        try {
+            job = Job.parse(value);
+        } catch (IllegalArgumentException notAJob) {
+            return "not a job: " + (value.length() > 80 ? value.substring(0, 80) + "..." : value);
+        }
         ModelJob model = jobs.get(job.id());
         String label = model == null ? job.id() : model.label;
         if (model != null && value.equals(model.original)) {
