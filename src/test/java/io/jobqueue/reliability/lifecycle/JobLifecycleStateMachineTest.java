@@ -411,7 +411,9 @@ class JobLifecycleStateMachineTest {
      * the same hash, and deletes it from the dead process's one: the entry is gone. The Reaper's requeue, which finds
      * a job's JSON in that hash, moves nothing; the jobs stay in processing, held by nobody, until the orphan sweep
      * (60 s of grace, every 30 s) requeues them. Jobs of other dead processes that the same call claimed before are
-     * lost the same way; those it claims after sit in the hash of a process that is no longer registered.
+     * lost the same way; those it claims after go to the hash of a process that is no longer registered: the Reaper
+     * requeues them all the same, but if the claim's reply is lost they are held by nobody alive (its next pass may
+     * claim them again, unless its heartbeat has given the process a new identity first).
      */
     @Test
     @Disabled("FLAW: a reaper that takes its own process for dead drops its started jobs from every held hash")
