@@ -14,6 +14,8 @@
   ARGV[8]  the most started jobs to claim in this call
   ARGV[9]  prefix of take fences (job_queue:fence:)
   ARGV[10] '1' when the reaper's previous claim failed (its reply may have been lost after the claim was made)
+  ARGV[11] how long (ms) after a burial the dead process's reserved lists are emptied once more
+  KEYS[4]  buried processes (job_queue:buried: member = '<process id>|<threads>', score = when to look again)
 
   A process is dead when its heartbeat has run out and a reaper already found it silent at least ARGV[5] ms ago:
   two sightings, so that a pause of Redis itself (every heartbeat runs out while Redis sleeps) buries nobody; the
@@ -28,12 +30,27 @@
     dies too, the next reaper finds them among its jobs.
   A claim whose reply was lost leaves jobs held by the reaper's process under a token nobody knows: with ARGV[10],
   this reaper's earlier claims still held are claimed again under the new token first.
+  A process taken for dead is buried: removed, with its take fences, once it holds nothing. If it was only silent, a
+  blocking take it had sent may still move a job into its reserved list (a scripted take finds the fence gone and
+  takes nothing): so its lists are emptied once more ARGV[11] ms later, longer than such a take can wait.
+  A reaper may find its own process dead (its heartbeat could not reach Redis while the reaper could): it claims that
+  process's jobs like any other's, into the same hash.
   Events: none (requeue publishes 'stalled').
   Returns: the claimed jobs as id, JSON pairs (flat).
 ]]
 --@include redisNow
 local now = redisNow()
 local claimed = {}
+
+local function emptyReservedLists(process, threads)
+  for n = 1, threads do
+    local reserved = ARGV[4] .. process .. '-' .. n
+    while redis.call('LMOVE', reserved, KEYS[3], 'RIGHT', 'RIGHT') do
+    end
+    redis.call('DEL', ARGV[9] .. process .. '-' .. n)
+  end
+end
+
 local budget = tonumber(ARGV[8])
 if ARGV[10] == '1' then
   local mine = ARGV[2] .. ARGV[6]
@@ -59,19 +76,14 @@ for _, process in ipairs(silent) do
   elseif now - tonumber(seen) >= tonumber(ARGV[5]) then
     local description = ARGV[3] .. process
     local threads = tonumber(redis.call('HGET', description, 'threads')) or 0
-    for n = 1, threads do
-      local reserved = ARGV[4] .. process .. '-' .. n
-      while redis.call('LMOVE', reserved, KEYS[3], 'RIGHT', 'RIGHT') do
-      end
-      redis.call('DEL', ARGV[9] .. process .. '-' .. n)
-    end
+    emptyReservedLists(process, threads)
     local held = ARGV[2] .. process
     local page = redis.call('HSCAN', held, 0, 'COUNT', budget)[2]
     for j = 1, #page, 2 do
       local id, json = page[j], page[j + 1]
       redis.call('HSET', ARGV[1] .. id, 'run', ARGV[7], 'worker', 'reaper@' .. ARGV[6])
-      redis.call('HSET', ARGV[2] .. ARGV[6], id, json)
       redis.call('HDEL', held, id)
+      redis.call('HSET', ARGV[2] .. ARGV[6], id, json)
       claimed[#claimed + 1] = id
       claimed[#claimed + 1] = json
       budget = budget - 1
@@ -80,7 +92,17 @@ for _, process in ipairs(silent) do
       redis.call('DEL', description)
       redis.call('ZREM', KEYS[1], process)
       redis.call('ZREM', KEYS[2], process)
+      redis.call('ZADD', KEYS[4], now + tonumber(ARGV[11]), process .. '|' .. threads)
     end
   end
+end
+-- last: under Redis's maxmemory the claims above are refused at their first write (the reaper stands still), and a
+-- write that frees memory ahead of them would let them through
+for _, buried in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 10)) do
+  local process, threads = string.match(buried, '^(.*)|(%d+)$')
+  if process then
+    emptyReservedLists(process, tonumber(threads))
+  end
+  redis.call('ZREM', KEYS[4], buried)
 end
 return claimed

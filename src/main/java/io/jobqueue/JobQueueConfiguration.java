@@ -64,7 +64,9 @@ final class JobQueueConfiguration implements CamelConfiguration {
         camel.addComponent("jobevents", new JobEventsComponent(events, keys.eventsChannel()));
 
         JobQueueSettings.Liveness liveness = settings.liveness();
-        WorkerRegistry workers = new WorkerRegistry(redis.template(), keys, liveness.heartbeatTimeoutMs());
+        // a buried process's blocking take may land up to its poll timeout (plus the network's delay) after the burial
+        long relookMs = 2 * (settings.worker().pollTimeoutSeconds() + 3) * 1000L;
+        WorkerRegistry workers = new WorkerRegistry(redis.template(), keys, liveness.heartbeatTimeoutMs(), relookMs);
         Heartbeat heartbeat = new Heartbeat(workers, identity, liveness.heartbeatIntervalMs());
         camel.addService(heartbeat, true, true);
         camel.addService(new Reaper(workers, store, identity, liveness.maxStalls(), liveness.reaperIntervalMs(),

@@ -49,8 +49,11 @@ final class JobScripts {
     record NewJob(String json, String event, String id, String idempotencyKey) {
     }
 
-    /** One job a worker took: its id, the token of the run that holds it, and its rev as taken. */
-    record Hold(String id, String run, long rev) {
+    /**
+     * One job a worker took: its id, the token of the run that holds it, its rev as taken, and whether the worker read
+     * it from its list again after a failed take.
+     */
+    record Hold(String id, String run, long rev, boolean again) {
     }
 
     /**
@@ -110,7 +113,7 @@ final class JobScripts {
 
     /**
      * One takeJobs.lua run for every waiting take: the values, oldest first, shared out in the order asked (none for a
-     * take whose fence has moved).
+     * take whose fence has moved, null for a taker taken for dead).
      */
     List<List<byte[]>> takeJobs(List<Take> takes) {
         List<String> scriptKeys = new ArrayList<>(1 + 2 * takes.size());
@@ -127,16 +130,19 @@ final class JobScripts {
         int from = takes.size();
         for (int k = 0; k < takes.size(); k++) {
             int count = ((Long) reply.get(k)).intValue();
-            shares.add(bytes(reply.subList(from, from + count)));
-            from += count;
+            shares.add(count < 0 ? null : bytes(reply.subList(from, from + count)));
+            from += Math.max(count, 0);
         }
         return shares;
     }
 
-    /** recoverReserved.lua: the worker's new fence value, then the values in its reserved list, oldest first. */
-    List<byte[]> recoverReserved(String workerId) {
+    /**
+     * recoverReserved.lua: the worker's new fence value, then the values in its reserved list, oldest first; or -1
+     * alone when its process is not registered.
+     */
+    List<byte[]> recoverReserved(String workerId, String processId) {
         return bytes(redis.execute(RECOVER_RESERVED, ARGS, ARGS_RESULT,
-                List.of(keys.reserved(workerId), keys.fence(workerId))));
+                List.of(keys.reserved(workerId), keys.fence(workerId), keys.workers()), processId));
     }
 
     /**
@@ -145,16 +151,18 @@ final class JobScripts {
      * is not registered.
      */
     List<Long> reserveJobs(String processId, List<Hold> holds, List<String> workers) {
-        List<Object> args = new ArrayList<>(4 + 3 * holds.size());
+        List<Object> args = new ArrayList<>(5 + 5 * holds.size());
         args.add(keys.jobPrefix());
         args.add(processId);
         args.add(keys.eventsChannel());
         args.add(JobJson.timestamp(System.currentTimeMillis()));
+        args.add(keys.heldPrefix());
         for (int i = 0; i < holds.size(); i++) {
             args.add(holds.get(i).id());
             args.add(holds.get(i).run());
             args.add(workers.get(i));
             args.add(holds.get(i).rev());
+            args.add(holds.get(i).again() ? "1" : "0");
         }
         return numbers(textResult(RESERVE_JOBS, List.of(keys.workers(), keys.announced()), args));
     }

@@ -125,9 +125,14 @@ public final class JobStore extends ServiceSupport {
      * returned in order; {@link #reserve} claims them next. Takes are group-committed: the worker threads that ask at
      * the same time share one script run, so that many threads cost Redis no more round trips than a few. A take
      * under a fence that {@link #recover} has moved since takes nothing.
+     *
+     * @throws WorkerTakenForDead when a reaper buried the worker's process (its fence is gone): it takes nothing
      */
     public List<byte[]> take(String workerId, long fence, int max, Duration wait) {
         List<byte[]> taken = taker.call(new JobScripts.Take(workerId, fence, max));
+        if (taken == null) {
+            throw new WorkerTakenForDead(workerId);
+        }
         if (!taken.isEmpty()) {
             return taken;
         }
@@ -154,6 +159,8 @@ public final class JobStore extends ServiceSupport {
      * (Redis then drops the wait), and the worker's fence moves so that a scripted take still on its way takes nothing.
      * Returns the fence value to take under from now on, and what the reserved list holds: the jobs the failed take did
      * move (and any earlier ones this worker has not started).
+     *
+     * @throws WorkerTakenForDead when the worker's process is not registered: it moves nothing then
      */
     public Recovered recover(String workerId) {
         Long abandoned = blockingTakes.remove(workerId);
@@ -166,9 +173,12 @@ public final class JobStore extends ServiceSupport {
                 // keepalive finds the connection dead, and a job moved meanwhile waits in the list for the next recovery
             }
         }
-        List<byte[]> reply = scripts.recoverReserved(workerId);
-        return new Recovered(Long.parseLong(new String(reply.get(0), java.nio.charset.StandardCharsets.US_ASCII)),
-                reply.subList(1, reply.size()));
+        List<byte[]> reply = scripts.recoverReserved(workerId, processOf(workerId));
+        long fence = Long.parseLong(new String(reply.get(0), java.nio.charset.StandardCharsets.US_ASCII));
+        if (fence < 0) {
+            throw new WorkerTakenForDead(workerId);
+        }
+        return new Recovered(fence, reply.subList(1, reply.size()));
     }
 
     /** What a worker's reserved list held when it recovered, and the fence it takes under from now on. */
@@ -186,11 +196,15 @@ public final class JobStore extends ServiceSupport {
      * Claims jobs a worker has just taken, before it starts any (each {@link Job#run()} is the token of its hold). A
      * job marked false is a copy of a job that is already queued, running, waiting for a retry or finished (another
      * client pushed it twice): the worker drops it unrun ({@link #drop}). Safe to call again with the same jobs.
+     *
+     * @param again whether the jobs were read from the worker's list again after a failed take ({@link #recover}):
+     *              then a job this worker reserved earlier and never started is claimed anew; otherwise such a hold
+     *              means the value is a copy of a job the worker runs
      */
-    public Reserved reserve(String workerId, List<Job> jobs) {
+    public Reserved reserve(String workerId, List<Job> jobs, boolean again) {
         List<Hold> holds = new ArrayList<>(jobs.size());
         for (Job job : jobs) {
-            holds.add(new Hold(job.id(), job.run(), JobStates.rev(job)));
+            holds.add(new Hold(job.id(), job.run(), JobStates.rev(job), again));
         }
         return reserver.call(new Reservation(workerId, holds));
     }

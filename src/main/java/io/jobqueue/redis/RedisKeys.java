@@ -92,6 +92,14 @@ public record RedisKeys(String queue, String eventsChannel) {
         return queue + ":suspects";
     }
 
+    /**
+     * Worker processes taken for dead, scored by when their reserved lists are emptied once more (Redis ms): a blocking
+     * take a buried process had sent may still move a job into one (member = '<process id>|<threads>').
+     */
+    public String buried() {
+        return queue + ":buried";
+    }
+
     /** What a worker process says about itself (a hash: host, pid, threads, started). */
     public String worker(String processId) {
         return workerPrefix() + processId;

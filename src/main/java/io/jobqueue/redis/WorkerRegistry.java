@@ -35,14 +35,23 @@ public final class WorkerRegistry {
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
     private final long timeoutMs;
+    private final long relookMs;
+
+    /** A registry whose reapers look at a buried process's lists again after 30 s (blocking takes of 5 s or so). */
+    public WorkerRegistry(StringRedisTemplate redis, RedisKeys keys, long timeoutMs) {
+        this(redis, keys, timeoutMs, 30_000);
+    }
 
     /**
      * @param timeoutMs how long a process counts as alive after its last heartbeat (Redis time)
+     * @param relookMs  how long after a burial a reaper empties the dead process's reserved lists once more: longer
+     *                  than a blocking take it had sent can still wait in Redis
      */
-    public WorkerRegistry(StringRedisTemplate redis, RedisKeys keys, long timeoutMs) {
+    public WorkerRegistry(StringRedisTemplate redis, RedisKeys keys, long timeoutMs, long relookMs) {
         this.redis = redis;
         this.keys = keys;
         this.timeoutMs = timeoutMs;
+        this.relookMs = relookMs;
     }
 
     public RedisKeys keys() {
@@ -83,9 +92,11 @@ public final class WorkerRegistry {
      * reaper's earlier claims still held come back too, under the new token.
      */
     public List<ClaimedJob> claimDeadWorkers(String reaperProcessId, String claimRun, long confirmMs, boolean reclaimOwn) {
-        List<Object> flat = redis.execute(CLAIM_DEAD_WORKERS, List.of(keys.workers(), keys.suspects(), keys.queued()),
+        List<Object> flat = redis.execute(CLAIM_DEAD_WORKERS,
+                List.of(keys.workers(), keys.suspects(), keys.queued(), keys.buried()),
                 keys.jobPrefix(), keys.heldPrefix(), keys.workerPrefix(), keys.reservedPrefix(), String.valueOf(confirmMs),
-                reaperProcessId, claimRun, String.valueOf(JOBS_PER_CLAIM), keys.fencePrefix(), reclaimOwn ? "1" : "0");
+                reaperProcessId, claimRun, String.valueOf(JOBS_PER_CLAIM), keys.fencePrefix(), reclaimOwn ? "1" : "0",
+                String.valueOf(relookMs));
         List<ClaimedJob> claimed = new ArrayList<>(flat.size() / 2);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             claimed.add(new ClaimedJob((String) flat.get(i), (String) flat.get(i + 1)));

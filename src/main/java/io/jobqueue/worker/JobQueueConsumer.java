@@ -18,6 +18,7 @@ import io.jobqueue.job.Job;
 import io.jobqueue.job.JobEvent;
 import io.jobqueue.job.JobStates;
 import io.jobqueue.redis.JobStore;
+import io.jobqueue.redis.WorkerTakenForDead;
 import io.jobqueue.redis.RedisSetup;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -140,7 +141,7 @@ final class JobQueueConsumer extends DefaultConsumer {
 
     private void work(WorkerSlot slot) {
         Backoff backoff = new Backoff(100, 5000);
-        List<ReservedJob> unreserved = null; // taken, reservation not yet confirmed (kept with its run tokens)
+        Taken unreserved = null; // taken, reservation not yet confirmed (kept with its run tokens)
         while (!stopping) {
             ReservedJob next = slot.startNext();
             if (next != null) {
@@ -151,11 +152,20 @@ final class JobQueueConsumer extends DefaultConsumer {
                 if (unreserved == null) {
                     unreserved = take(slot);
                 }
-                if (!unreserved.isEmpty()) {
+                if (!unreserved.jobs().isEmpty()) {
                     reserve(slot, unreserved);
                 }
                 unreserved = null;
                 backoff.reset();
+            } catch (WorkerTakenForDead e) {
+                slot.recover = true;
+                if (heartbeat.isRegistered()) {
+                    // registered as far as the heartbeat knows, but a reaper has buried it (else: registering, wait)
+                    heartbeat.registrationLost(WorkerIdentity.processOf(e.workerId()));
+                }
+                if (!stopping) {
+                    backoff.pause(LOG, slot.workerId + " waits for its process to be registered", e);
+                }
             } catch (RuntimeException | StackOverflowError e) {
                 if (unreserved == null) {
                     slot.recover = true;
@@ -167,12 +177,16 @@ final class JobQueueConsumer extends DefaultConsumer {
         }
     }
 
+    /** Values a slot took or read again, each with its run token; {@code again}: read from its list after a failed take. */
+    private record Taken(List<ReservedJob> jobs, boolean again) {
+    }
+
     /**
      * Takes jobs into the slot's reserved list and reads them; after a failed take (or at start), reads what the list
      * holds instead (see {@link JobStore#recover}), once none of the slot's jobs is on its way through the route (their
      * values would be in the list too until their start lands).
      */
-    private List<ReservedJob> take(WorkerSlot slot) {
+    private Taken take(WorkerSlot slot) {
         String workerId = identity.workerId(slot.number);
         if (slot.workerId != null && !slot.workerId.equals(workerId)) {
             // the process took a new identity: whatever the old one's list still holds goes back, unstarted
@@ -181,9 +195,10 @@ final class JobQueueConsumer extends DefaultConsumer {
         }
         slot.workerId = workerId;
         List<byte[]> taken;
-        if (slot.recover) {
+        boolean again = slot.recover;
+        if (again) {
             if (!awaitNoneInFlight(slot)) {
-                return List.of();
+                return new Taken(List.of(), true);
             }
             JobStore.Recovered recovered = store.recover(workerId);
             slot.fence = recovered.fence();
@@ -200,7 +215,7 @@ final class JobQueueConsumer extends DefaultConsumer {
         for (byte[] value : taken) {
             read.add(new ReservedJob(value, Job.fromTaken(value, maxJobBytes, now).withRun(WorkerIdentity.newRun(process))));
         }
-        return read;
+        return new Taken(read, again);
     }
 
     private static boolean awaitNoneInFlight(WorkerSlot slot) {
@@ -216,7 +231,8 @@ final class JobQueueConsumer extends DefaultConsumer {
      * Claims taken jobs for the slot; copies of jobs held elsewhere are dropped unrun. Values that are not jobs need no
      * claim. If the process is not registered (taken for dead meanwhile), the values go back to the queue.
      */
-    private void reserve(WorkerSlot slot, List<ReservedJob> taken) {
+    private void reserve(WorkerSlot slot, Taken read) {
+        List<ReservedJob> taken = read.jobs();
         List<Job> jobs = new ArrayList<>(taken.size());
         for (ReservedJob reserved : taken) {
             if (reserved.job().invalidReason() == null) {
@@ -224,7 +240,7 @@ final class JobQueueConsumer extends DefaultConsumer {
             }
         }
         JobStore.Reserved outcome = jobs.isEmpty() ? new JobStore.Reserved(heartbeat.isRegistered(), List.of())
-                : store.reserve(slot.workerId, jobs);
+                : store.reserve(slot.workerId, jobs, read.again());
         if (!outcome.registered()) {
             // taken as a process a reaper took for dead: the values it moved back are the queue's, not ours
             heartbeat.registrationLost(WorkerIdentity.processOf(slot.workerId));

@@ -44,18 +44,21 @@ public final class GhostWorker implements AutoCloseable {
         new WorkerRegistry(redis, keys, timeoutMs).register(processId, Map.of("threads", "1"));
         store = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 5000);
         store.start();
+        fence = store.recover(workerId).fence();
     }
+
+    private final long fence;
 
     /** Takes and reserves up to {@code max} jobs, as a worker thread does before it starts any. */
     public List<ReservedJob> takeAndReserve(int max) {
         List<ReservedJob> reserved = new ArrayList<>();
         List<Job> jobs = new ArrayList<>();
-        for (byte[] value : store.take(workerId, 0, max, Duration.ofSeconds(1))) {
+        for (byte[] value : store.take(workerId, fence, max, Duration.ofSeconds(1))) {
             Job job = Job.fromTaken(value, Long.MAX_VALUE, Instant.now()).withRun(WorkerIdentity.newRun(processId));
             reserved.add(new ReservedJob(value, job));
             jobs.add(job);
         }
-        store.reserve(workerId, jobs);
+        store.reserve(workerId, jobs, false);
         return reserved;
     }
 

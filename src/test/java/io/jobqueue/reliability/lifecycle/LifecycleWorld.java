@@ -23,6 +23,8 @@ import io.jobqueue.job.Attempt;
 import io.jobqueue.job.Job;
 import io.jobqueue.job.JobEvent;
 import io.jobqueue.job.JobStates;
+import io.jobqueue.redis.JobIntake;
+import io.jobqueue.redis.JobLists;
 import io.jobqueue.redis.JobStore;
 import io.jobqueue.redis.LuaScript;
 import io.jobqueue.redis.RedisKeys;
@@ -131,8 +133,10 @@ final class LifecycleWorld implements AutoCloseable {
     final WorkerRegistry registry = new WorkerRegistry(redis, keys, LIVE_TIMEOUT_MS);
     /** A heartbeat that runs out after 1 ms: the process falls silent, as if its timeout had passed. */
     final WorkerRegistry silencer = new WorkerRegistry(redis, keys, 1);
-    /** The API's store: enqueue, promotion of due retries, retries by hand. */
-    final JobStore producer = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 60_000, 5_000);
+    /** The API's side: enqueue (intake), promotion of due retries (producer), retries by hand and the orphan sweep (lists). */
+    final JobStore producer = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 5_000);
+    final JobIntake intake = new JobIntake(redis, keys, 60_000, 5_000);
+    final JobLists lists = new JobLists(redis, keys);
 
     final List<SimulatedProcess> processes = new ArrayList<>();
     final Map<String, ModelJob> jobs = new LinkedHashMap<>();
@@ -159,6 +163,7 @@ final class LifecycleWorld implements AutoCloseable {
         this.maxStalls = maxStalls;
         this.strict = Set.copyOf(strict);
         producer.start();
+        intake.start();
         for (int i = 0; i < initialProcesses; i++) {
             startProcess();
         }
@@ -274,13 +279,13 @@ final class LifecycleWorld implements AutoCloseable {
         begin("enqueue");
         Job job = Job.create("{\"n\":" + (jobs.size() + 1) + "}", System.currentTimeMillis());
         String key = idempotencyKey ? "key-" + job.id() : "";
-        JobStore.Enqueued first = producer.enqueue(job, key);
+        JobIntake.Enqueued first = intake.enqueue(job, key);
         ModelJob model = addJob(job.id(), job.json());
         expect(first.created(), "enqueue", model.label + " was not created");
         queued.add(job.json());
         String how = "";
         if (replyLost) {
-            JobStore.Enqueued again = producer.enqueue(job, key);
+            JobIntake.Enqueued again = intake.enqueue(job, key);
             if (idempotencyKey) {
                 expect(!again.created() && again.job().id().equals(job.id()), "idempotent enqueue",
                         "sent again with its key, " + model.label + " was created twice");
@@ -354,6 +359,7 @@ final class LifecycleWorld implements AutoCloseable {
                     slot.label() + " got fence " + recovered.fence() + ", expected " + fence);
             slot.fence = recovered.fence();
             taken = recovered.values();
+            slot.unreservedAgain = !taken.isEmpty();
             expect(Bag.of(text(taken)).equals(reservedList(workerId)), "a recovery reads the reserved list",
                     "read " + describe(Bag.of(text(taken))) + " but the list holds " + describe(reservedList(workerId)));
             slot.recover = false;
@@ -368,6 +374,7 @@ final class LifecycleWorld implements AutoCloseable {
             boolean fenceHolds = fences.getOrDefault(workerId, 0L) == slot.fence;
             int expected = fenceHolds ? Math.min(max, queued.size()) : 1;
             taken = process.store.take(workerId, slot.fence, max, BLOCKING_WAIT);
+            slot.unreservedAgain = false;
             expect(taken.size() == expected, "take", slot.label() + " asked for " + max + " of " + queued.size()
                     + " queued values under " + (fenceHolds ? "its fence" : "a fence that moved (BLMOVE: one)")
                     + " and got " + taken.size());
@@ -463,9 +470,9 @@ final class LifecycleWorld implements AutoCloseable {
             expectedMine.add(registered && job.where == Where.WAITING && JobStates.rev(value.job()) >= job.rev
                     && claimedHere.add(job.id));
         }
-        JobStore.Reserved outcome = process.store.reserve(slot.workerId, toClaim);
+        JobStore.Reserved outcome = process.store.reserve(slot.workerId, toClaim, slot.unreservedAgain);
         if (retried) {
-            JobStore.Reserved again = process.store.reserve(slot.workerId, toClaim);
+            JobStore.Reserved again = process.store.reserve(slot.workerId, toClaim, slot.unreservedAgain);
             expect(again.equals(outcome), "a retried reserve finds its own holds",
                     "first " + outcome + ", sent again " + again);
         }
@@ -694,10 +701,10 @@ final class LifecycleWorld implements AutoCloseable {
         String stored = range(keys.failed()).stream().filter(value -> Job.parse(value).id().equals(job.id)).findFirst()
                 .orElseThrow(() -> failure("retry by hand", show(job) + " is not in the failed list"));
         Job failed = Job.parse(stored);
-        List<Job> moved = producer.retryFailed(List.of(failed));
+        List<Job> moved = lists.retryFailed(List.of(failed));
         expect(moved.size() == 1, "retry by hand", show(job) + " did not move");
         if (replyLost) {
-            expect(producer.retryFailed(List.of(failed)).isEmpty(), "a retried retry moves nothing more", job.label);
+            expect(lists.retryFailed(List.of(failed)).isEmpty(), "a retried retry moves nothing more", job.label);
         }
         job.unheld(Where.WAITING, null);
         job.rev++;
@@ -932,8 +939,8 @@ final class LifecycleWorld implements AutoCloseable {
      * process holds go back to the queue as stalled (one stall more, whatever their count). Only {@code orphans} may.
      */
     private void requeueOrphans(List<ModelJob> orphans) {
-        long moved = producer.requeueOrphans(range(keys.processing()), 0);
-        moved += producer.requeueOrphans(range(keys.processing()), 0);
+        long moved = lists.requeueOrphans(range(keys.processing()), 0);
+        moved += lists.requeueOrphans(range(keys.processing()), 0);
         expect(moved == orphans.size(), "the orphan sweep requeues what nobody holds, and nothing else",
                 "it requeued " + moved + ", expected " + orphans.stream().map(job -> job.label).toList());
         Bag fresh = Bag.of(range(keys.queued())).minus(queued);
@@ -1606,6 +1613,7 @@ final class LifecycleWorld implements AutoCloseable {
     public void close() {
         processes.forEach(SimulatedProcess::close);
         producer.stop();
+        intake.stop();
         List<String> own = new ArrayList<>(scan(queue + ":*"));
         own.add(queue);
         redis.delete(own);

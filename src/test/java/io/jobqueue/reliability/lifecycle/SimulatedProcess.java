@@ -62,7 +62,7 @@ final class SimulatedProcess implements AutoCloseable {
     SimulatedProcess(String name, StringRedisTemplate redis, RedisConnectionFactory connections, RedisKeys keys, int threads,
                      int maxStalls, long confirmMs, long liveTimeoutMs) {
         this.name = name;
-        this.store = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 60_000, 5_000);
+        this.store = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 5_000);
         store.start();
         this.reaperConnection = new ReplyLosingTemplate(connections);
         this.reaper = new Reaper(new WorkerRegistry(reaperConnection, keys, liveTimeoutMs), store, identity, maxStalls,
@@ -172,6 +172,8 @@ final class SimulatedProcess implements AutoCloseable {
         boolean recover = true;
         /** Taken, not yet reserved (each with the run token it will be reserved under). */
         List<ReservedJob> unreserved = new ArrayList<>();
+        /** Whether {@link #unreserved} was read from the list again by a recovery (JobStore.reserve's {@code again}). */
+        boolean unreservedAgain;
         /** Reserved as this worker's, to start in order. */
         final Deque<ReservedJob> waiting = new ArrayDeque<>();
         /** Started, not yet moved on (finishing moves are asynchronous, so there may be several). */
