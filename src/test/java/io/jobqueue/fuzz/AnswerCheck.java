@@ -80,6 +80,9 @@ final class AnswerCheck {
 
         if (status >= 500) {
             if (status == 503) {
+                if (first && isPost(request) && isIntakePath(request.normalizedPath())) {
+                    ledger.intakeUnavailable++;
+                }
                 return; // Redis trouble or a limit reached: allowed
             }
             if (malformed && request.hasUnknownVersion() && (status == 501 || status == 505)) {
@@ -138,21 +141,25 @@ final class AnswerCheck {
             checkRetryAll(request, answer, findings);
         } else if (json.has("count") && json.has("ids")) {
             recordBulk(request, json, ledger, findings);
-        } else if (json.has("id") && json.has("data") && request.method().equals("POST")) {
+        } else if (json.has("id") && json.has("data") && isPost(request)) {
             recordJob(request, answer, json, path, ledger, findings);
         }
     }
 
     /** Whether a 2xx is possible for this token: GET and HEAD with any role, job intake with write, the rest with admin. */
     private static boolean mayHaveSucceeded(FuzzRequest request, String path) {
-        // the HTTP codec reads a method with control characters around it ("POST\0") as the method itself
-        String method = request.method().trim();
+        String method = request.method().trim(); // as the HTTP codec reads it (see isPost)
         return switch (request.token()) {
             case NONE, INVALID -> false;
             case READ -> method.equals("GET") || method.equals("HEAD");
             case WRITE -> method.equals("GET") || method.equals("HEAD") || method.equals("POST") && isIntakePath(path);
             case ADMIN, UNKNOWN -> true;
         };
+    }
+
+    /** The HTTP codec reads a method with control characters around it ("POST\0") as the method itself. */
+    private static boolean isPost(FuzzRequest request) {
+        return request.method().trim().equals("POST");
     }
 
     private static boolean isIntakePath(String path) {

@@ -41,6 +41,11 @@ final class Ledger {
     /** Idempotency keys and the job each made. */
     final Map<String, String> jobByIdempotencyKey = new HashMap<>();
     final Map<Integer, Integer> statuses = new TreeMap<>();
+    /**
+     * Job intake requests answered 503. When Redis did not answer in time the job may have been made all the same
+     * (the README says so: the client repeats with its Idempotency-Key): each may leave one job no answer told of.
+     */
+    int intakeUnavailable;
     int closedWithoutAnswer;
     int requests;
     /** Reported bugs the run ran into (by name), which do not fail it. */
@@ -67,6 +72,7 @@ final class Ledger {
     String summary() {
         StringBuilder out = new StringBuilder();
         out.append(requests).append(" requests, answers by status ").append(statuses)
+                .append(", job intake answered 503 ").append(intakeUnavailable)
                 .append(", closed without an answer (allowed) ").append(closedWithoutAnswer).append('\n');
         out.append(acceptedIds.size()).append(" jobs accepted over HTTP; pushed into Redis: ").append(pushedJobIds.size())
                 .append(" jobs, ").append(copiesPushed).append(" copies, ").append(hostileValuesPushed)
