@@ -2,7 +2,7 @@
 """Reaper cost: what finding dead workers costs Redis when many jobs are running, and when some are large.
 
 Sets up, in the bench Redis, a live worker process (heartbeat far ahead) holding 50,000 started jobs plus 100 jobs of
-2 MB, exactly as startJobs.lua leaves them (processing list, records, held set). Then:
+2 MB, exactly as startJobs.lua leaves them (processing list, records, held hash). Then:
   1. reference, same run: what the previous design's reaper did on every pass: read the whole processing list
      (LRANGE 0 -1), timed;
   2. ours: a worker process runs its reaper (every second, the default) for 10 s; Redis's own accounting
@@ -27,9 +27,8 @@ for i = 1, n do
   local id = prefix .. i
   local json = '{"id":"' .. id .. '","data":' .. value .. ',"status":"processing","attempts":0,"workerId":"' .. process .. '-1"}'
   redis.call('LPUSH', 'job_queue:processing', json)
-  redis.call('HSET', 'job_queue:job:' .. id, 'state', 'processing', 'json', json, 'process', process, 'run', 'r' .. i,
-    'worker', process .. '-1')
-  redis.call('SADD', 'job_queue:held:' .. process, id)
+  redis.call('HSET', 'job_queue:job:' .. id, 'state', 'reserved', 'run', process .. '/r' .. i, 'worker', process .. '-1')
+  redis.call('HSET', 'job_queue:held:' .. process, id, json)
 end
 return n
 """
