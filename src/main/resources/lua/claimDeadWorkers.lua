@@ -33,8 +33,9 @@
   A process taken for dead is buried: removed, with its take fences, once it holds nothing. If it was only silent, a
   blocking take it had sent may still move a job into its reserved list (a scripted take finds the fence gone and
   takes nothing): so its lists are emptied once more ARGV[11] ms later, longer than such a take can wait.
-  A reaper may find its own process dead (its heartbeat could not reach Redis while the reaper could): it claims that
-  process's jobs like any other's, into the same hash.
+  A reaper never takes its own process for dead: the process runs, or the reaper would not. If its heartbeat cannot
+  reach Redis while the reaper can, the process is silent to every other reaper, which claims it as above; a claim of
+  its own would bury a process that goes on taking and starting jobs.
   Events: none (requeue publishes 'stalled').
   Returns: the claimed jobs as id, JSON pairs (flat).
 ]]
@@ -71,7 +72,9 @@ for _, process in ipairs(silent) do
     break
   end
   local seen = redis.call('ZSCORE', KEYS[2], process)
-  if not seen then
+  if process == ARGV[6] then
+    -- not dead: see above
+  elseif not seen then
     redis.call('ZADD', KEYS[2], now, process)
   elseif now - tonumber(seen) >= tonumber(ARGV[5]) then
     local description = ARGV[3] .. process
