@@ -378,14 +378,15 @@ class JobLifecycleStateMachineTest {
      * Was a flaw (record names a run nobody holds): when one take brought two values of one job (an enqueue sent again
      * after a lost reply puts both side by side), the reservation held the job for the first, then for the second; the
      * worker dropped the second and ran the first, but the record named the dropped copy's run, so a final move sent
-     * again was reported refused although it was made. Now a second value of a job in one reservation is a copy.
+     * again was reported refused although it was made. Now a second value of a job in one reservation is a copy, also
+     * when the worker read them again after a failed take (where a hold of its own that never started is stale).
      */
     @Test
     void aReservationOfTwoValuesOfOneJobRecordsTheRunThatStartsIt() {
         LifecycleWorld world = world();
         world.enqueue(true, false);                                                  // J1 twice: a lost reply, sent again
         Slot thread = world.process("P1").slots.get(0);
-        step(world, () -> world.takeAndReserve(thread, 2, false, true));             // the first holds J1, the second is a copy
+        step(world, () -> world.takeAndReserve(thread, 2, true, true));              // read again: the first holds J1, the second is a copy
         step(world, () -> world.start(thread, false));
         step(world, () -> world.finish(thread, thread.running.get(0), Outcome.COMPLETE, true)); // the move sent again
         world.drainAndCheck();
