@@ -685,7 +685,7 @@ final class LifecycleWorld implements AutoCloseable {
         ModelJob job = jobs.get(running.id());
         // Redis moves the job when it is in the held hash of the process the run names; only this very run may
         boolean heldThere = job.where == Where.PROCESSING && holderOf(running.run()).equals(job.process);
-        boolean holds = job.where == Where.PROCESSING && Objects.equals(job.run, running.run());
+        boolean holds = holds(job, running.run());
         // a move sent again finds it made by its run through the record, which names the run
         boolean recordNamesRun = Objects.equals(job.run, running.run());
         Job after = move(slot.process().store, running, outcome);
@@ -722,6 +722,16 @@ final class LifecycleWorld implements AutoCloseable {
         note(slot.label() + " " + outcome + " " + job.label + sentTwice(retried));
     }
 
+    /**
+     * Whether a run may move a job on: the run that holds it, or, once a reaper took its own process for dead and
+     * claimed the job into that process's hash (where it stays), a run of that process: a move is the held hash's
+     * process's to make, and the worker's move then comes before the Reaper's requeue, which finds the job gone.
+     */
+    private static boolean holds(ModelJob job, String run) {
+        return job.where == Where.PROCESSING && (Objects.equals(job.run, run)
+                || ("reaper@" + job.process).equals(job.worker) && job.process.equals(holderOf(run)));
+    }
+
     private static Job move(JobStore store, Job running, Outcome outcome) {
         return switch (outcome) {
             case COMPLETE -> store.moveToCompleted(Attempt.succeeded(running, "{\"ok\":true}")).join();
@@ -755,7 +765,7 @@ final class LifecycleWorld implements AutoCloseable {
         begin(slot.label() + " hands back " + label(running.id()));
         ModelJob job = jobs.get(running.id());
         boolean heldThere = job.where == Where.PROCESSING && holderOf(running.run()).equals(job.process);
-        boolean holds = job.where == Where.PROCESSING && Objects.equals(job.run, running.run());
+        boolean holds = holds(job, running.run());
         Job queuedAgain = JobStates.handedBack(running);
         boolean moved = slot.process().store.requeue(running, queuedAgain, JobEvent.of(queuedAgain, System.currentTimeMillis()));
         slot.running.remove(running);
