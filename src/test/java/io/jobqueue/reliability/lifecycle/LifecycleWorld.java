@@ -248,19 +248,20 @@ final class LifecycleWorld implements AutoCloseable {
     }
 
     /**
-     * Processes whose reaper may run a pass: all, but one whose own process a reaper found silent while one of its
-     * threads' reserved lists holds values or a take of one of them is held up. Such a pass may take its own process
-     * for dead and keep it registered (it holds the jobs it claims): the values go back to the queue, but a job
-     * reserved there keeps a record that names a registered holder, and one taken but not yet reserved is reserved all
-     * the same, though no longer in the list; either way the next reserve of its value drops it as a copy. And the
-     * fences it deletes start again from 1 at the next recovery, so that a take held up under fence 1 lands after that
-     * recovery, in a list its thread does not read again. (Flaws not fixed yet: see the disabled example in
-     * JobLifecycleStateMachineTest.)
+     * Processes whose reaper may run a pass: all, but one whose own process a reaper found silent while it has started
+     * jobs, one of its threads' reserved lists holds values, or a take of one of them is held up. Such a pass may take
+     * its own process for dead and keep it registered under the same id (it holds the jobs it claims): the values go
+     * back to the queue, but a job reserved there keeps a record that names a registered holder, and one taken but not
+     * yet reserved is reserved all the same, though no longer in the list; either way the next reserve of its value
+     * drops it as a copy. The fences it deletes start again from 1 at the next recovery, so that a take held up under
+     * fence 1 lands after that recovery, in a list its thread does not read again. And a started job it requeues may
+     * be started again in the same process, whose stale run can then move it on in place of the new one (a move checks
+     * the process, not the run). (Flaws not fixed yet: see the disabled example in JobLifecycleStateMachineTest.)
      */
     List<SimulatedProcess> reapersThatMayPass() {
         return alive().stream().filter(p -> {
             Registration registration = registrations.get(p.id());
-            return registration == null || !registration.marked || p.slots.stream().allMatch(slot -> {
+            return registration == null || !registration.marked || startedBy(p.id()).isEmpty() && p.slots.stream().allMatch(slot -> {
                 String workerId = p.identity.workerId(slot.number);
                 return reservedList(workerId).isEmpty()
                         && heldUpTakes.stream().noneMatch(take -> take.workerId().equals(workerId));
@@ -685,7 +686,7 @@ final class LifecycleWorld implements AutoCloseable {
         ModelJob job = jobs.get(running.id());
         // Redis moves the job when it is in the held hash of the process the run names; only this very run may
         boolean heldThere = job.where == Where.PROCESSING && holderOf(running.run()).equals(job.process);
-        boolean holds = holds(job, running.run());
+        boolean holds = job.where == Where.PROCESSING && Objects.equals(job.run, running.run());
         // a move sent again finds it made by its run through the record, which names the run
         boolean recordNamesRun = Objects.equals(job.run, running.run());
         Job after = move(slot.process().store, running, outcome);
@@ -722,16 +723,6 @@ final class LifecycleWorld implements AutoCloseable {
         note(slot.label() + " " + outcome + " " + job.label + sentTwice(retried));
     }
 
-    /**
-     * Whether a run may move a job on: the run that holds it, or, once a reaper took its own process for dead and
-     * claimed the job into that process's hash (where it stays), a run of that process: a move is the held hash's
-     * process's to make, and the worker's move then comes before the Reaper's requeue, which finds the job gone.
-     */
-    private static boolean holds(ModelJob job, String run) {
-        return job.where == Where.PROCESSING && (Objects.equals(job.run, run)
-                || ("reaper@" + job.process).equals(job.worker) && job.process.equals(holderOf(run)));
-    }
-
     private static Job move(JobStore store, Job running, Outcome outcome) {
         return switch (outcome) {
             case COMPLETE -> store.moveToCompleted(Attempt.succeeded(running, "{\"ok\":true}")).join();
@@ -765,7 +756,7 @@ final class LifecycleWorld implements AutoCloseable {
         begin(slot.label() + " hands back " + label(running.id()));
         ModelJob job = jobs.get(running.id());
         boolean heldThere = job.where == Where.PROCESSING && holderOf(running.run()).equals(job.process);
-        boolean holds = holds(job, running.run());
+        boolean holds = job.where == Where.PROCESSING && Objects.equals(job.run, running.run());
         Job queuedAgain = JobStates.handedBack(running);
         boolean moved = slot.process().store.requeue(running, queuedAgain, JobEvent.of(queuedAgain, System.currentTimeMillis()));
         slot.running.remove(running);
