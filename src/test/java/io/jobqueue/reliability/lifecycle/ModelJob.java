@@ -36,11 +36,6 @@ final class ModelJob {
     String process;
     String worker;
     String run;
-    /**
-     * The run the job's record names: the same as {@link #run} but for a known flaw (a reservation that held two
-     * values of the job records the run of the copy it drops); null when unknown (a reaper's lost claim).
-     */
-    String recordRun;
     /** The value of the instance where there is exactly one: the reserved value, or the JSON in processing, delayed, completed or failed. */
     String value;
     /**
@@ -71,7 +66,6 @@ final class ModelJob {
         this.process = process;
         this.worker = worker;
         this.run = run;
-        this.recordRun = run;
         this.value = value;
     }
 

@@ -60,12 +60,12 @@ final class SimulatedProcess implements AutoCloseable {
     private int lives = 1;
 
     SimulatedProcess(String name, StringRedisTemplate redis, RedisConnectionFactory connections, RedisKeys keys, int threads,
-                     int maxStalls, long confirmMs, long liveTimeoutMs) {
+                     int maxStalls, long confirmMs, long liveTimeoutMs, long relookMs) {
         this.name = name;
         this.store = new JobStore(redis, redis, keys, new JobStore.Retention(-1, -1, -1, -1), 5_000);
         store.start();
         this.reaperConnection = new ReplyLosingTemplate(connections);
-        this.reaper = new Reaper(new WorkerRegistry(reaperConnection, keys, liveTimeoutMs), store, identity, maxStalls,
+        this.reaper = new Reaper(new WorkerRegistry(reaperConnection, keys, liveTimeoutMs, relookMs), store, identity, maxStalls,
                 1_000, confirmMs);
         for (int n = 1; n <= threads; n++) {
             slots.add(new Slot(n));
@@ -178,6 +178,8 @@ final class SimulatedProcess implements AutoCloseable {
         final Deque<ReservedJob> waiting = new ArrayDeque<>();
         /** Started, not yet moved on (finishing moves are asynchronous, so there may be several). */
         final List<Job> running = new ArrayList<>();
+        /** Waiting for the reply of its take's BLMOVE (the queue was empty). */
+        boolean blocked;
 
         Slot(int number) {
             this.number = number;
@@ -189,7 +191,7 @@ final class SimulatedProcess implements AutoCloseable {
 
         /** As the consumer's loop: a thread takes only when it has nothing taken or reserved left to start. */
         boolean idle() {
-            return unreserved.isEmpty() && waiting.isEmpty();
+            return !blocked && unreserved.isEmpty() && waiting.isEmpty();
         }
 
         String label() {
