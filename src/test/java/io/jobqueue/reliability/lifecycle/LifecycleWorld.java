@@ -236,40 +236,19 @@ final class LifecycleWorld implements AutoCloseable {
 
     /**
      * Processes whose reaper may lose a claim's reply, when the claim may take started jobs (a lost reply matters
-     * then: a process that holds some was found silent): registered ones (silent or not). A zombie's lost claim is left out: what it claimed sits under an id that
-     * is no longer registered, which its reaper, under its next identity, never looks at again; only the orphan sweep
-     * would bring those jobs back, a minute later.
+     * then: a process that holds some was found silent): registered ones (silent or not). A zombie's lost claim is left
+     * out: what it claimed sits under an id that is no longer registered, which its reaper, under its next identity,
+     * never looks at again; only the orphan sweep would bring those jobs back, a minute later.
      */
     List<SimulatedProcess> processesThatMayLoseAClaim() {
         boolean startedJobsToClaim = registrations.entrySet().stream().anyMatch(entry -> entry.getValue().marked
                 && jobs.values().stream().anyMatch(job -> job.where == Where.PROCESSING && entry.getKey().equals(job.process)));
-        // nor one whose own process is suspected: if it buries its own process first, then claims another's started
-        // jobs, they go to the hash of a process no longer registered, which only the orphan sweep empties once the
-        // lost reply has made the Reaper forget them and its process has a new identity (not fixed yet)
-        return !startedJobsToClaim ? List.of() : reapersThatMayPass().stream()
-                .filter(p -> registrations.containsKey(p.id()) && !registrations.get(p.id()).marked).toList();
+        return !startedJobsToClaim ? List.of() : alive().stream().filter(p -> registrations.containsKey(p.id())).toList();
     }
 
-    /**
-     * Processes whose reaper may run a pass: all, but one whose own process a reaper found silent while it has started
-     * jobs, one of its threads' reserved lists holds values, or a take of one of them is held up. Such a pass may take
-     * its own process for dead and keep it registered under the same id (it holds the jobs it claims): the values go
-     * back to the queue, but a job reserved there keeps a record that names a registered holder, and one taken but not
-     * yet reserved is reserved all the same, though no longer in the list; either way the next reserve of its value
-     * drops it as a copy. The fences it deletes start again from 1 at the next recovery, so that a take held up under
-     * fence 1 lands after that recovery, in a list its thread does not read again. And a started job it requeues may
-     * be started again in the same process, whose stale run can then move it on in place of the new one (a move checks
-     * the process, not the run). (Flaws not fixed yet: see the disabled example in JobLifecycleStateMachineTest.)
-     */
+    /** Processes whose reaper may run a pass: every one alive, silent or not (a silent one's reaper passes it by). */
     List<SimulatedProcess> reapersThatMayPass() {
-        return alive().stream().filter(p -> {
-            Registration registration = registrations.get(p.id());
-            return registration == null || !registration.marked || startedBy(p.id()).isEmpty() && p.slots.stream().allMatch(slot -> {
-                String workerId = p.identity.workerId(slot.number);
-                return reservedList(workerId).isEmpty()
-                        && heldUpTakes.stream().noneMatch(take -> take.workerId().equals(workerId));
-            });
-        }).toList();
+        return alive();
     }
 
     List<ModelJob> jobsIn(Where where) {
@@ -921,11 +900,10 @@ final class LifecycleWorld implements AutoCloseable {
      * call runs in Redis but its reply is lost (a timeout), so the pass fails and gives nothing back, and the Reaper's
      * next pass must claim again what this one claimed.
      * <p>
-     * A process taken for dead is buried (unregistered, its lists to be emptied once more RELOOK_MS later) when it holds
-     * no started job once its jobs are claimed: always when another process's reaper claims them, into its own hash.
-     * A reaper that takes its own process for dead claims them into that same hash, which keeps them: the process stays
-     * registered (silent, suspected) until a later pass finds it holding nothing. Last, the pass empties the reserved
-     * lists of the processes buried RELOOK_MS ago or more once again.
+     * A process taken for dead is buried (unregistered, its lists to be emptied once more RELOOK_MS later) once its
+     * started jobs are claimed into the reaper's hash. A reaper never suspects or takes its own process for dead (that
+     * process runs), however silent its heartbeat: only other processes' reapers do. Last, the pass empties the
+     * reserved lists of the processes buried RELOOK_MS ago or more once again.
      */
     void reaperPass(SimulatedProcess reaper, boolean claimReplyLost) {
         begin(reaper.label() + (claimReplyLost ? " reaper claims, reply lost" : " reaper pass"));
@@ -938,10 +916,6 @@ final class LifecycleWorld implements AutoCloseable {
         List<ModelJob> reclaimed = !reaper.claimMayHaveBeenLost ? List.of() : jobs.values().stream()
                 .filter(job -> job.where == Where.PROCESSING && reaperId.equals(job.process)
                         && ("reaper@" + reaperId).equals(job.worker)).toList();
-        // whether the reaper took its own process for dead shows in what that process held, if it held anything
-        Registration own = registrations.get(reaperId);
-        boolean ownMayDie = own != null && own.marked;
-        Map<String, String> ownRunsBefore = ownMayDie ? recordRuns(startedBy(reaperId)) : Map.of();
         if (claimReplyLost) {
             reaper.reaperPassLosingTheClaimReply();
             reaper.claimMayHaveBeenLost = true;
@@ -961,9 +935,16 @@ final class LifecycleWorld implements AutoCloseable {
             Registration registration = before.get(id);
             expect(registration != null, "registrations", "an unknown process " + id + " was registered");
             boolean removed = !workers.contains(id);
-            boolean takenForDead = removed || registration.confirmable
-                    || id.equals(reaperId) && ownMayDie && ownDeathShows(id, reclaimed, ownRunsBefore);
+            boolean takenForDead = removed || registration.confirmable;
             String who = processLabel(id);
+            if (id.equals(reaperId)) {
+                expect(!removed && suspects.contains(id) == registration.marked, "a reaper never takes its own process for dead",
+                        who + "'s own reaper " + (removed ? "took it for dead" : "changed whether it is suspected"));
+                if (registration.expired) {
+                    happened.add("a silent process's reaper passed it by");
+                }
+                continue;
+            }
             if (!registration.expired) {
                 expect(!takenForDead && !suspects.contains(id), "a live process is never taken for dead",
                         who + " was taken for dead or suspected while its heartbeat held");
@@ -986,18 +967,11 @@ final class LifecycleWorld implements AutoCloseable {
         List<ModelJob> claimed = new ArrayList<>(reclaimed);
         for (String id : dead) {
             List<ModelJob> started = claimDead(id);
-            boolean keepsJobs = id.equals(reaperId) && !started.isEmpty();
-            expect(workers.contains(id) == keepsJobs, "a process taken for dead is buried once it holds nothing",
-                    processLabel(id) + (keepsJobs ? ", whose own reaper took it for dead and holds its jobs, was buried"
-                            : " was taken for dead and is still registered"));
-            if (keepsJobs) {
-                said.add(processLabel(id) + " taken for dead by its own reaper, still registered");
-                happened.add("a silent process's reaper took it for dead");
-            } else {
-                registrations.remove(id);
-                burials.put(id, false);
-                said.add(processLabel(id) + " taken for dead");
-            }
+            expect(!workers.contains(id), "a process taken for dead is buried once its jobs are claimed",
+                    processLabel(id) + " was taken for dead and is still registered");
+            registrations.remove(id);
+            burials.put(id, false);
+            said.add(processLabel(id) + " taken for dead");
             for (ModelJob job : started) {
                 job.held(Where.PROCESSING, reaperId, "reaper@" + reaperId, null, job.value);
                 if (!claimed.contains(job)) {
@@ -1045,33 +1019,6 @@ final class LifecycleWorld implements AutoCloseable {
     /** The jobs a process has started (or its reaper claimed), as the model knows them. */
     private List<ModelJob> startedBy(String processId) {
         return jobs.values().stream().filter(job -> job.where == Where.PROCESSING && processId.equals(job.process)).toList();
-    }
-
-    /** The runs the records of {@code started} name now. */
-    private Map<String, String> recordRuns(List<ModelJob> started) {
-        Map<String, String> runs = new HashMap<>();
-        started.forEach(job -> runs.put(job.id, (String) redis.opsForHash().get(keys.job(job.id), "run")));
-        return runs;
-    }
-
-    /**
-     * Whether a reaper that still finds its own (silent, suspected) process registered took it for dead all the same
-     * (which it may, before its confirm window is certainly over): its fences are gone, its reserved lists emptied, or
-     * a job it had started claimed (not only claimed again after a lost reply, which a pass does anyway). Where none
-     * of these shows, taking it for dead did nothing that not taking it would not have done (what this pass claimed
-     * from others stays in its hash either way, and keeps it registered).
-     */
-    private boolean ownDeathShows(String processId, List<ModelJob> reclaimed, Map<String, String> runsBefore) {
-        for (int n = 1; n <= THREADS; n++) {
-            String workerId = processId + "-" + n;
-            if (fences.containsKey(workerId) && !Boolean.TRUE.equals(redis.hasKey(keys.fence(workerId)))
-                    || !reservedList(workerId).isEmpty() && range(keys.reserved(workerId)).isEmpty()) {
-                return true;
-            }
-        }
-        Map<Object, Object> held = redis.opsForHash().entries(keys.held(processId));
-        return startedBy(processId).stream().filter(job -> !reclaimed.contains(job)).anyMatch(job -> !held.containsKey(job.id)
-                || !Objects.equals(runsBefore.get(job.id), redis.opsForHash().get(keys.job(job.id), "run")));
     }
 
     /**
@@ -1250,9 +1197,9 @@ final class LifecycleWorld implements AutoCloseable {
     }
 
     /**
-     * A process that took a new identity while its old one was still registered and alive (its own reaper had taken it
-     * for dead, keeping its jobs, and its heartbeat came back) sends no heartbeat under the old id: that registration
-     * runs out after the heartbeat timeout (at once here, as a silent process's), for reapers to bury.
+     * A process that took a new identity while its old one was still registered and alive sends no heartbeat under the
+     * old id: that registration runs out after the heartbeat timeout (at once here, as a silent process's), for
+     * reapers to bury.
      */
     private void abandonedIdsRunOut() {
         Set<String> current = alive().stream().map(SimulatedProcess::id).collect(Collectors.toSet());
