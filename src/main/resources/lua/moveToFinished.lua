@@ -56,14 +56,19 @@ end
 
 local budget = 2 * #result + 10
 if keep > 0 then
-  local over = redis.call('LLEN', KEYS[2]) - keep
-  while over > 0 and budget > 0 do
-    local oldest = redis.call('RPOP', KEYS[2])
-    local id = idOf(oldest)
-    if id then
-      redis.call('DEL', ARGV[1] .. id)
+  local over = math.min(redis.call('LLEN', KEYS[2]) - keep, budget)
+  if over > 0 then
+    local records = {}
+    for _, oldest in ipairs(redis.call('RPOP', KEYS[2], over)) do
+      local id = idOf(oldest)
+      if id then
+        records[#records + 1] = ARGV[1] .. id
+      end
     end
-    over, budget = over - 1, budget - 1
+    if #records > 0 then
+      redis.call('DEL', unpack(records))
+    end
+    budget = budget - over
   end
 end
 if maxAge > 0 then
