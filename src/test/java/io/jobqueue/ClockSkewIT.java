@@ -4,23 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.Faketime;
 import io.jobqueue.testing.JarProcess;
 import io.jobqueue.testing.JarWorkers;
-import io.jobqueue.testing.TestRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.jobqueue.testing.WithJarWorkers;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.resps.Tuple;
 
 /**
@@ -31,29 +25,12 @@ import redis.clients.jedis.resps.Tuple;
  * libfaketime is preloaded into that JVM ({@code LD_PRELOAD}, {@code FAKETIME=-30s}); the test checks that the shift
  * took (the worker stamps its events 30 s in the past) before it checks anything else.
  */
-class ClockSkewIT {
+class ClockSkewIT extends WithJarWorkers {
 
     private static final String SKEW = "-30s";
 
-    @TempDir
-    Path work;
-
-    private JarWorkers workers;
-    private Jedis redis;
-    private EventRecorder events;
-
-    @BeforeEach
-    void start() throws Exception {
-        workers = new JarWorkers(work, "it_skew");
-        redis = TestRedis.plainClient();
-        events = new EventRecorder(workers.channel);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        workers.close();
-        events.close();
-        redis.close();
+    ClockSkewIT() {
+        super("it_skew");
     }
 
     @Test

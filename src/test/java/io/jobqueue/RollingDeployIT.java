@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.JarProcess;
 import io.jobqueue.testing.JarWorkers;
-import io.jobqueue.testing.TestRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.jobqueue.testing.WithJarWorkers;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
 
 /**
  * Issue item 3, "rolling deploys run nothing twice": a worker process stopped with SIGTERM while it runs a job, with
@@ -25,27 +19,10 @@ import redis.clients.jedis.Jedis;
  * finished, however long past the heartbeat timeout that is; and a job still running when its shutdown timeout ends is
  * handed back to the queue at once, for the other process, instead of being left for a reaper.
  */
-class RollingDeployIT {
+class RollingDeployIT extends WithJarWorkers {
 
-    @TempDir
-    Path work;
-
-    private JarWorkers workers;
-    private Jedis redis;
-    private EventRecorder events;
-
-    @BeforeEach
-    void start() throws Exception {
-        workers = new JarWorkers(work, "it_deploy");
-        redis = TestRedis.plainClient();
-        events = new EventRecorder(workers.channel);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        workers.close();
-        events.close();
-        redis.close();
+    RollingDeployIT() {
+        super("it_deploy");
     }
 
     @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,15 +14,10 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobqueue.job.JobJson;
-import io.jobqueue.testing.EventRecorder;
 import io.jobqueue.testing.JarProcess;
 import io.jobqueue.testing.JarWorkers;
-import io.jobqueue.testing.TestRedis;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.jobqueue.testing.WithJarWorkers;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
 
 /**
  * Issue item 2, "a dead worker's jobs come back fast; a live worker's never do", with the packaged jar at the default
@@ -31,30 +25,13 @@ import redis.clients.jedis.Jedis;
  * killed with SIGKILL has its jobs run again within 15 s, and a worker frozen (SIGSTOP, as a long GC pause) past its
  * heartbeat timeout keeps its job.
  */
-class WorkerLivenessIT {
+class WorkerLivenessIT extends WithJarWorkers {
 
     /** The issue's bound for the jobs of a worker killed with -9 to run again, with the defaults. */
     private static final Duration BACK_WITHIN = Duration.ofSeconds(15);
 
-    @TempDir
-    Path work;
-
-    private JarWorkers workers;
-    private Jedis redis;
-    private EventRecorder events;
-
-    @BeforeEach
-    void start() throws Exception {
-        workers = new JarWorkers(work, "it_liveness");
-        redis = TestRedis.plainClient();
-        events = new EventRecorder(workers.channel);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        workers.close();
-        events.close();
-        redis.close();
+    WorkerLivenessIT() {
+        super("it_liveness");
     }
 
     @Test
