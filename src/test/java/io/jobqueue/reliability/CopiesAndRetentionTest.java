@@ -81,8 +81,8 @@ class CopiesAndRetentionTest {
         assertTrue(Await.until(() -> redis.llen(app.queue + ":completed") == 5), "trimmed to the count");
         List<String> kept = redis.lrange(app.queue + ":completed", 0, -1).stream()
                 .map(value -> JobJson.read(value).path("id").asText()).toList();
-        // the five that finished last: the worker threads finish the last jobs pushed in about, not exactly, their order
-        assertTrue(kept.stream().allMatch(id -> Integer.parseInt(id.substring("keep_".length())) >= 10), "the newest are kept: " + kept);
+        // which five: the last to finish, which is not the last pushed (threads take jobs in batches and finish them in
+        // any order), so what is checked is that the records go with the values
         for (int n = 0; n < 20; n++) {
             String id = "keep_" + n;
             assertEquals(kept.contains(id), redis.exists(app.queue + ":job:" + id), "a kept job keeps its record, a trimmed one's is gone: " + id);
