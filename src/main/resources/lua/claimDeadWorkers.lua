@@ -71,31 +71,31 @@ for _, process in ipairs(silent) do
   if budget <= 0 then
     break
   end
-  local seen = redis.call('ZSCORE', KEYS[2], process)
-  if process == ARGV[6] then
-    -- not dead: see above
-  elseif not seen then
-    redis.call('ZADD', KEYS[2], now, process)
-  elseif now - tonumber(seen) >= tonumber(ARGV[5]) then
-    local description = ARGV[3] .. process
-    local threads = tonumber(redis.call('HGET', description, 'threads')) or 0
-    emptyReservedLists(process, threads)
-    local held = ARGV[2] .. process
-    local page = redis.call('HSCAN', held, 0, 'COUNT', budget)[2]
-    for j = 1, #page, 2 do
-      local id, json = page[j], page[j + 1]
-      redis.call('HSET', ARGV[1] .. id, 'run', ARGV[7], 'worker', 'reaper@' .. ARGV[6])
-      redis.call('HDEL', held, id)
-      redis.call('HSET', ARGV[2] .. ARGV[6], id, json)
-      claimed[#claimed + 1] = id
-      claimed[#claimed + 1] = json
-      budget = budget - 1
-    end
-    if redis.call('HLEN', held) == 0 then
-      redis.call('DEL', description)
-      redis.call('ZREM', KEYS[1], process)
-      redis.call('ZREM', KEYS[2], process)
-      redis.call('ZADD', KEYS[4], now + tonumber(ARGV[11]), process .. '|' .. threads)
+  if process ~= ARGV[6] then -- never itself: see above
+    local seen = redis.call('ZSCORE', KEYS[2], process)
+    if not seen then
+      redis.call('ZADD', KEYS[2], now, process)
+    elseif now - tonumber(seen) >= tonumber(ARGV[5]) then
+      local description = ARGV[3] .. process
+      local threads = tonumber(redis.call('HGET', description, 'threads')) or 0
+      emptyReservedLists(process, threads)
+      local held = ARGV[2] .. process
+      local page = redis.call('HSCAN', held, 0, 'COUNT', budget)[2]
+      for j = 1, #page, 2 do
+        local id, json = page[j], page[j + 1]
+        redis.call('HSET', ARGV[1] .. id, 'run', ARGV[7], 'worker', 'reaper@' .. ARGV[6])
+        redis.call('HDEL', held, id)
+        redis.call('HSET', ARGV[2] .. ARGV[6], id, json)
+        claimed[#claimed + 1] = id
+        claimed[#claimed + 1] = json
+        budget = budget - 1
+      end
+      if redis.call('HLEN', held) == 0 then
+        redis.call('DEL', description)
+        redis.call('ZREM', KEYS[1], process)
+        redis.call('ZREM', KEYS[2], process)
+        redis.call('ZADD', KEYS[4], now + tonumber(ARGV[11]), process .. '|' .. threads)
+      end
     end
   end
 end
